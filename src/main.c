@@ -1,0 +1,162 @@
+/* main.c -- nnmeter-tui: command line of the analyzer.
+ *
+ * Options are a table (name, argument, help) so --help, getopt and the man
+ * page test all read one list.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "report/report.h"
+#include "util/datadir.h"
+
+typedef struct {
+    const char *name;
+    int has_arg;
+    int key;
+    const char *arg;
+    const char *help;
+} Option;
+
+enum { OPT_REPORT = 'r', OPT_FORMAT = 'f', OPT_INPUT = 'i', OPT_HELP = 'h',
+       OPT_VERSION = 'V' };
+
+static const Option options[] = {
+    {"report", no_argument, OPT_REPORT, NULL,
+     "print the analysis and exit (no interactive view)"},
+    {"format", required_argument, OPT_FORMAT, "text|json|csv",
+     "report format (default text)"},
+    {"input", required_argument, OPT_INPUT, "NAME=DIMS",
+     "shape of a model input, e.g. images=1x3x640x640 (repeatable)"},
+    {"help", no_argument, OPT_HELP, NULL, "show this help and exit"},
+    {"version", no_argument, OPT_VERSION, NULL, "show the version and exit"},
+};
+#define NOPTIONS (int)(sizeof options / sizeof options[0])
+
+#define MAX_INPUT_SPECS 64
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nnmeter-tui [OPTIONS] [MODEL.onnx]\n"
+            "Predict and explain the latency of a neural network, kernel by kernel.\n\n");
+    for (int i = 0; i < NOPTIONS; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
+                 options[i].arg ? options[i].arg : "");
+        fprintf(out, "  %-28s %s\n", left, options[i].help);
+    }
+    fprintf(out, "\nExit codes: 0 ok, 1 usage error, 2 bad input file, 3 internal error.\n"
+                 "Data directory: %s (override with NNMETER_DATA).\n",
+            nnm_datadir());
+}
+
+typedef struct {
+    int report;
+    ReportFormat format;
+    InputSpec inputs[MAX_INPUT_SPECS];
+    int ninputs;
+    const char *model;
+} Args;
+
+/* Returns -1 to continue, or an exit code. */
+static int parse_args(int argc, char **argv, Args *a)
+{
+    struct option longopts[NOPTIONS + 1];
+    char shortopts[2 * NOPTIONS + 2];
+    int s = 0;
+    shortopts[s++] = ':';
+    for (int i = 0; i < NOPTIONS; i++) {
+        longopts[i] = (struct option){options[i].name, options[i].has_arg, NULL, options[i].key};
+        shortopts[s++] = (char)options[i].key;
+        if (options[i].has_arg)
+            shortopts[s++] = ':';
+    }
+    longopts[NOPTIONS] = (struct option){0};
+    shortopts[s] = 0;
+    int c;
+    char err[512];
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_REPORT: a->report = 1; break;
+        case OPT_FORMAT:
+            if (report_format_parse(optarg, &a->format)) {
+                fprintf(stderr, "nnmeter-tui: --format '%s' is unknown; use text, json or csv\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_INPUT:
+            if (a->ninputs >= MAX_INPUT_SPECS) {
+                fprintf(stderr, "nnmeter-tui: more than %d --input flags\n", MAX_INPUT_SPECS);
+                return EXIT_USAGE;
+            }
+            if (input_spec_parse(optarg, &a->inputs[a->ninputs], err, sizeof err)) {
+                fprintf(stderr, "nnmeter-tui: %s\n", err);
+                return EXIT_USAGE;
+            }
+            a->ninputs++;
+            break;
+        case OPT_HELP: usage(stdout); return EXIT_OK;
+        case OPT_VERSION: printf("nnmeter-tui %s\n", NNM_VERSION); return EXIT_OK;
+        case ':':
+            fprintf(stderr, "nnmeter-tui: option '%s' needs an argument; see --help\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "nnmeter-tui: unknown option '%s'; see --help\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        a->model = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "nnmeter-tui: one model at a time ('%s' is extra); see --help\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+static int run_report(const Args *a)
+{
+    if (!a->model) {
+        fprintf(stderr, "nnmeter-tui: --report needs a model file, e.g. "
+                        "nnmeter-tui --report model.onnx\n");
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    int code;
+    Graph *g = model_open(a->model, a->inputs, a->ninputs, err, sizeof err, &code);
+    if (!g) {
+        fprintf(stderr, "nnmeter-tui: %s\n", err);
+        return code;
+    }
+    int rc = report_write(stdout, g, a->model, a->format);
+    graph_free(g);
+    if (rc || fflush(stdout)) {
+        fprintf(stderr, "nnmeter-tui: cannot write the report: %s\n", "output error");
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    Args a = {0};
+    a.format = REPORT_TEXT;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (!a.report) {
+        fprintf(stderr, "nnmeter-tui: this build has no interactive view yet; "
+                        "run with --report (see --help)\n");
+        return EXIT_USAGE;
+    }
+    return run_report(&a);
+}
