@@ -82,6 +82,16 @@ for (const k of ['log', 'info', 'debug', 'warn', 'trace']) {
 }
 
 // ---------------------------------------------------------------- loading ORT
+// The Linux build of ONNX Runtime 1.30 carries Microsoft's 1DS telemetry: on
+// first use it writes ~/.cache/Microsoft/DeveloperTools/.onnxruntime/
+// (a SQLite event store and a device id), drops mat-debug-<pid>.log and .ses
+// into $TMPDIR, and some seconds later tries to upload events over the
+// network, from background threads that could also disturb the timings.
+// ORT reads ORT_DISABLE_TELEMETRY with getenv() when it starts; Node's
+// process.env setter changes the real process environment, so setting it
+// here, before the native library is loaded, turns all of that off.
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
 let ort;
 let ortPkgVersion;
 try {

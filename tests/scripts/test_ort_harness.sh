@@ -77,11 +77,13 @@ EOF
 head -c 4096 /dev/urandom > "$TMP/garbage.onnx"
 
 # ------------------------------------------------------- harness plumbing
-# The harness runs as a coprocess; its profiler temp dirs go under $HTMP so
-# we can check that they are cleaned up.
+# The harness runs as a coprocess; its profiler temp dirs go under $HTMP and
+# its HOME is $HHOME, so we can check that it leaves nothing behind (profiler
+# files removed; ORT's telemetry, which writes to $TMPDIR and ~/.cache, off).
 HTMP="$TMP/htmp"
-mkdir -p "$HTMP"
-coproc HARN { TMPDIR="$HTMP" exec node "$HARNESS" 2>"$TMP/stderr"; }
+HHOME="$TMP/home"
+mkdir -p "$HTMP" "$HHOME"
+coproc HARN { HOME="$HHOME" TMPDIR="$HTMP" exec node "$HARNESS" 2>"$TMP/stderr"; }
 HPID=$HARN_PID
 exec {TO_H}>&"${HARN[1]}"
 exec {FROM_H}<&"${HARN[0]}"
@@ -180,7 +182,9 @@ jcheck "runs 0 -> error" "a.ok === false && /runs/.test(a.error)"
 # ------------------------------------------------- survives, then quits
 req "{\"cmd\":\"time\",\"model\":\"$TMP/conv.onnx\",\"warmup\":1,\"runs\":3}"
 jcheck "still serving after errors" "a.ok === true && a.times_ms.length === 3"
-if [ -z "$(ls -A "$HTMP")" ]; then ok "profiler temp files removed"; else bad "profiler temp files removed" "$(ls "$HTMP")"; fi
+left=$(find "$HTMP" "$HHOME" -mindepth 1 | tr '\n' ' ')
+if [ -z "$left" ]; then ok "nothing left in TMPDIR or HOME (profiler files, telemetry)"
+else bad "nothing left in TMPDIR or HOME (profiler files, telemetry)" "$left"; fi
 
 printf '%s\n' '{"cmd":"quit"}' >&"$TO_H"
 exec {TO_H}>&-

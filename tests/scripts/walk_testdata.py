@@ -76,7 +76,7 @@ def main():
 
     binary = os.path.abspath(args.binary)
     models = []
-    for root, _dirs, files in os.walk(args.datadir):
+    for root, _dirs, files in os.walk(args.datadir, followlinks=True):
         if "model.onnx" in files:
             models.append(os.path.join(root, "model.onnx"))
     models.sort()

@@ -1,0 +1,496 @@
+/* measure.c -- the noise-proof measurement protocol (see measure.h). */
+#include "measure.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "backend.h"
+#include "graph/graph.h"
+#include "graph/inputs.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_BADINPUT = 2, EXIT_INTERNAL = 3 };
+
+typedef struct {
+    MeasureItem item;
+    double *round_min;      /* one per round visited */
+    int nrounds;
+    double latency_ms;      /* median of round minima */
+    double spread;          /* trimmed range / median */
+    char error[512];        /* non-empty: this model failed */
+    cJSON *profile;
+} Entry;
+
+const char *measure_cpu_name(void)
+{
+    static char name[256];
+    if (name[0])
+        return name;
+    snprintf(name, sizeof name, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return name;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c++;
+                while (*c == ' ' || *c == '\t')
+                    c++;
+                c[strcspn(c, "\n")] = 0;
+                snprintf(name, sizeof name, "%s", c);
+            }
+            break;
+        }
+    }
+    fclose(f);
+    return name;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double min_of(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        if (v[i] < m)
+            m = v[i];
+    return m;
+}
+
+/* Median and a trimmed relative range: with R rounds, drop floor(R/4) from
+ * each end, so one bad round does not mark a model as noisy, and extra
+ * rounds can bring the spread down. */
+static void summarise(Entry *e)
+{
+    int n = e->nrounds;
+    if (n == 0)
+        return;
+    double *v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return;
+    memcpy(v, e->round_min, (size_t)n * sizeof *v);
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    e->latency_ms = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    int trim = n / 4;
+    e->spread = e->latency_ms > 0 ? (v[n - 1 - trim] - v[trim]) / e->latency_ms : 0;
+    free(v);
+}
+
+/* "model.onnx@x=1x3x224x224,y=1x10" -> path + inputs JSON. */
+static int parse_item(const char *arg, MeasureItem *it, char *err, size_t errlen)
+{
+    it->inputs = NULL;
+    const char *at = strrchr(arg, '@');
+    if (!at || !strchr(at, '=')) {
+        it->path = strdup(arg);
+        return it->path ? 0 : -1;
+    }
+    it->path = strndup(arg, (size_t)(at - arg));
+    it->inputs = cJSON_CreateObject();
+    char *specs = strdup(at + 1);
+    if (!it->path || !it->inputs || !specs) {
+        free(specs);
+        return -1;
+    }
+    int rc = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(specs, ",", &save); tok && rc == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        InputSpec s;
+        if (input_spec_parse(tok, &s, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        cJSON *dims = cJSON_CreateArray();
+        for (int d = 0; d < s.shape.ndim; d++)
+            cJSON_AddItemToArray(dims, cJSON_CreateNumber((double)s.shape.dims[d]));
+        cJSON_AddItemToObject(it->inputs, s.name, dims);
+    }
+    free(specs);
+    return rc;
+}
+
+/* A fixed permutation per round: rotate by the round and reverse odd
+ * rounds, so every model is early, late, before and after every other. */
+static void round_order(int *order, int n, int round)
+{
+    for (int i = 0; i < n; i++) {
+        int k = (i + round * (n / 3 + 1)) % n;
+        order[i] = round % 2 ? n - 1 - k : k;
+    }
+}
+
+/* One round over the entries marked in `todo`.  Returns 0, or -1 when the
+ * backend failed (err set). */
+static int run_round(Backend *b, Entry *es, int n, const int *todo, int round,
+                     const MeasureOpts *o, double *times, char *err, size_t errlen)
+{
+    if (b->open(b, err, errlen))
+        return -1;
+    int *order = malloc((size_t)n * sizeof *order);
+    if (!order) {
+        b->close(b);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    round_order(order, n, round);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        Entry *e = &es[order[i]];
+        if (!todo[order[i]] || e->error[0])
+            continue;
+        char merr[512];
+        int r = b->time(b, &e->item, o->warmup, o->runs, times, merr, sizeof merr);
+        if (r > 0) {
+            snprintf(e->error, sizeof e->error, "%s", merr);
+            continue;
+        }
+        if (r < 0) {
+            snprintf(err, errlen, "%s", merr);
+            rc = -1;
+            break;
+        }
+        double *p = realloc(e->round_min, (size_t)(e->nrounds + 1) * sizeof *p);
+        if (!p) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+            break;
+        }
+        e->round_min = p;
+        p[e->nrounds++] = min_of(times, o->runs);
+    }
+    free(order);
+    b->close(b);
+    return rc;
+}
+
+static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *o,
+                           const char *date)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "model", e->item.path);
+    if (e->item.inputs)
+        cJSON_AddItemToObject(r, "inputs", cJSON_Duplicate(e->item.inputs, 1));
+    cJSON_AddNumberToObject(r, "latency_ms", e->latency_ms);
+    cJSON_AddNumberToObject(r, "spread", e->spread);
+    cJSON *rm = cJSON_AddArrayToObject(r, "round_min_ms");
+    for (int i = 0; i < e->nrounds; i++)
+        cJSON_AddItemToArray(rm, cJSON_CreateNumber(e->round_min[i]));
+    cJSON_AddStringToObject(r, "cpu", measure_cpu_name());
+    cJSON_AddStringToObject(r, "runtime", b->runtime);
+    cJSON_AddStringToObject(r, "backend", b->name);
+    cJSON_AddNumberToObject(r, "threads", b->threads);
+    cJSON_AddStringToObject(r, "date", date);
+    char proto[160];
+    snprintf(proto, sizeof proto,
+             "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d "
+             "fresh-process-per-round interleaved median-of-round-min",
+             o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu);
+    cJSON_AddStringToObject(r, "protocol", proto);
+    if (e->profile) {
+        cJSON *p = cJSON_Duplicate(e->profile, 1);
+        cJSON_AddItemToObject(r, "profile", p);
+    }
+    return r;
+}
+
+/* Refuse to append to a file measured on another CPU or runtime. */
+static int check_compatible(const char *path, const Backend *b, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0, lineno = 0;
+    while (rc == 0 && getline(&line, &cap, f) > 0) {
+        lineno++;
+        cJSON *r = cJSON_Parse(line);
+        const cJSON *cpu = cJSON_GetObjectItem(r, "cpu");
+        const cJSON *rt = cJSON_GetObjectItem(r, "runtime");
+        if (!cJSON_IsString(cpu) || !cJSON_IsString(rt)) {
+            snprintf(err, errlen, "%s:%d is not a measurement record", path, lineno);
+            rc = -1;
+        } else if (strcmp(cpu->valuestring, measure_cpu_name()) ||
+                   strcmp(rt->valuestring, b->runtime)) {
+            snprintf(err, errlen, "%s:%d was measured on '%s' with '%s', not '%s' with "
+                     "'%s'; write to another file", path, lineno, cpu->valuestring,
+                     rt->valuestring, measure_cpu_name(), b->runtime);
+            rc = -1;
+        }
+        cJSON_Delete(r);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Copy the old file (when appending) and the new records to a temp file,
+ * then rename: a reader sees the old file or the new one, never half. */
+static int write_records(const char *out, int append, Entry *es, int n, const Backend *b,
+                         const MeasureOpts *o, char *err, size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", out, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (append) {
+        FILE *old = fopen(out, "r");
+        if (old) {
+            char buf[65536];
+            size_t k;
+            while ((k = fread(buf, 1, sizeof buf, old)) > 0)
+                fwrite(buf, 1, k, f);
+            fclose(old);
+        }
+    }
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    for (int i = 0; i < n; i++) {
+        if (es[i].error[0] || es[i].nrounds == 0)
+            continue;
+        cJSON *r = entry_record(&es[i], b, o, date);
+        char *s = cJSON_PrintUnformatted(r);
+        cJSON_Delete(r);
+        if (s) {
+            fputs(s, f);
+            fputc('\n', f);
+            cJSON_free(s);
+        }
+    }
+    if (fflush(f) || ferror(f) || fsync(fileno(f)) || fclose(f)) {
+        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, out)) {
+        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nnmeter-build measure --backend ort --out FILE.jsonl [options] "
+            "MODEL[@NAME=DIMS,...] ...\n"
+            "  --backend ort          runtime to measure (ort: ONNX Runtime CPU, 1 thread)\n"
+            "  --out FILE             JSON-lines output, written atomically\n"
+            "  --append               keep FILE's records (same CPU and runtime only)\n"
+            "  --rounds N             rounds, fresh process each (default 5)\n"
+            "  --warmup N             warm-up runs per visit (default 5)\n"
+            "  --runs N               timed runs per visit (default 20)\n"
+            "  --max-spread X         re-measure models above this spread (default 0.05)\n"
+            "  --extra-rounds N       at most N extra rounds for them (default 6)\n"
+            "  --profile-runs N       per-kernel profile runs, 0 for none (default 10)\n"
+            "  --cpu N                pin the runtime to CPU N (default: no pinning)\n"
+            "  --quiet                no progress on stderr\n");
+}
+
+static int parse_int(const char *s, const char *flag, int lo, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > 1000000) {
+        fprintf(stderr, "nnmeter-build measure: %s needs an integer >= %d, not '%s'\n",
+                flag, lo, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int measure_main(int argc, char **argv)
+{
+    MeasureOpts o = {.rounds = 5, .warmup = 5, .runs = 20, .max_spread = 0.05,
+                     .extra_rounds = 6, .profile_runs = 10, .cpu = -1};
+    const char *backend = NULL, *out = NULL;
+    int append = 0;
+    static const struct option longopts[] = {
+        {"backend", required_argument, 0, 'b'}, {"out", required_argument, 0, 'o'},
+        {"append", no_argument, 0, 'a'}, {"rounds", required_argument, 0, 'r'},
+        {"warmup", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'n'},
+        {"max-spread", required_argument, 0, 's'}, {"extra-rounds", required_argument, 0, 'x'},
+        {"profile-runs", required_argument, 0, 'p'}, {"cpu", required_argument, 0, 'c'},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":b:o:ar:w:n:s:x:p:c:qh", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'b': backend = optarg; break;
+        case 'o': out = optarg; break;
+        case 'a': append = 1; break;
+        case 'r': bad = parse_int(optarg, "--rounds", 1, &o.rounds); break;
+        case 'w': bad = parse_int(optarg, "--warmup", 0, &o.warmup); break;
+        case 'n': bad = parse_int(optarg, "--runs", 1, &o.runs); break;
+        case 'x': bad = parse_int(optarg, "--extra-rounds", 0, &o.extra_rounds); break;
+        case 'p': bad = parse_int(optarg, "--profile-runs", 0, &o.profile_runs); break;
+        case 'c': bad = parse_int(optarg, "--cpu", 0, &o.cpu); break;
+        case 's': {
+            char *end;
+            o.max_spread = strtod(optarg, &end);
+            if (*end || end == optarg || o.max_spread <= 0) {
+                fprintf(stderr, "nnmeter-build measure: --max-spread needs a positive "
+                                "number, e.g. 0.05\n");
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 'q': o.quiet = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case ':':
+            fprintf(stderr, "nnmeter-build measure: %s needs an argument\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "nnmeter-build measure: unknown option '%s'; see --help\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        if (bad)
+            return EXIT_USAGE;
+    }
+    if (!backend || !out || optind >= argc) {
+        fprintf(stderr, "nnmeter-build measure: needs --backend, --out and at least one "
+                        "model; see --help\n");
+        return EXIT_USAGE;
+    }
+    Backend b;
+    if (backend_init(&b, backend)) {
+        fprintf(stderr, "nnmeter-build measure: unknown backend '%s' (available: ort)\n",
+                backend);
+        return EXIT_USAGE;
+    }
+    b.cpu = o.cpu;
+    int n = argc - optind;
+    Entry *es = calloc((size_t)n, sizeof *es);
+    int *todo = calloc((size_t)n, sizeof *todo);
+    double *times = malloc((size_t)o.runs * sizeof *times);
+    char err[1024];
+    int code = EXIT_OK;
+    if (!es || !todo || !times) {
+        fprintf(stderr, "nnmeter-build measure: out of memory\n");
+        code = EXIT_INTERNAL;
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        if (parse_item(argv[optind + i], &es[i].item, err, sizeof err)) {
+            fprintf(stderr, "nnmeter-build measure: %s\n", err);
+            code = EXIT_USAGE;
+            n = i + 1;
+            goto done;
+        }
+        if (access(es[i].item.path, R_OK)) {
+            fprintf(stderr, "nnmeter-build measure: cannot read '%s': %s\n",
+                    es[i].item.path, strerror(errno));
+            code = EXIT_BADINPUT;
+            n = i + 1;
+            goto done;
+        }
+        todo[i] = 1;
+    }
+    /* the runtime string is known once a context is open: check the old
+     * file before spending time measuring */
+    if (b.open(&b, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build measure: %s\n", err);
+        code = EXIT_BADINPUT;
+        goto done;
+    }
+    b.close(&b);
+    if (append && check_compatible(out, &b, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build measure: %s\n", err);
+        code = EXIT_BADINPUT;
+        goto done;
+    }
+    int round = 0;
+    for (; round < o.rounds; round++) {
+        if (!o.quiet)
+            fprintf(stderr, "measure: round %d/%d over %d models\n", round + 1, o.rounds, n);
+        if (run_round(&b, es, n, todo, round, &o, times, err, sizeof err)) {
+            fprintf(stderr, "nnmeter-build measure: %s\n", err);
+            code = EXIT_BADINPUT;
+            goto done;
+        }
+    }
+    for (int extra = 0; extra < o.extra_rounds; extra++) {
+        int noisy = 0;
+        for (int i = 0; i < n; i++) {
+            summarise(&es[i]);
+            todo[i] = !es[i].error[0] && es[i].spread > o.max_spread;
+            noisy += todo[i];
+        }
+        if (!noisy)
+            break;
+        if (!o.quiet)
+            fprintf(stderr, "measure: extra round %d for %d noisy models\n", extra + 1, noisy);
+        if (run_round(&b, es, n, todo, round++, &o, times, err, sizeof err)) {
+            fprintf(stderr, "nnmeter-build measure: %s\n", err);
+            code = EXIT_BADINPUT;
+            goto done;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        summarise(&es[i]);
+    if (o.profile_runs > 0) {
+        if (b.open(&b, err, sizeof err)) {
+            fprintf(stderr, "nnmeter-build measure: %s\n", err);
+            code = EXIT_BADINPUT;
+            goto done;
+        }
+        for (int i = 0; i < n; i++) {
+            if (es[i].error[0])
+                continue;
+            es[i].profile = b.profile(&b, &es[i].item, o.profile_runs, err, sizeof err);
+            if (!es[i].profile)
+                snprintf(es[i].error, sizeof es[i].error, "profile: %.490s", err);
+        }
+        b.close(&b);
+    }
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        if (es[i].error[0]) {
+            fprintf(stderr, "nnmeter-build measure: %s: %s\n", es[i].item.path, es[i].error);
+            failed++;
+        } else if (!o.quiet) {
+            fprintf(stderr, "%-48s %9.3f ms  spread %5.1f%%  rounds %d\n", es[i].item.path,
+                    es[i].latency_ms, 100 * es[i].spread, es[i].nrounds);
+        }
+    }
+    if (write_records(out, append, es, n, &b, &o, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build measure: %s\n", err);
+        code = EXIT_INTERNAL;
+    } else if (failed) {
+        code = EXIT_BADINPUT;
+    }
+done:
+    for (int i = 0; es && i < n; i++) {
+        free((char *)es[i].item.path);
+        cJSON_Delete(es[i].item.inputs);
+        cJSON_Delete(es[i].profile);
+        free(es[i].round_min);
+    }
+    free(es);
+    free(todo);
+    free(times);
+    return code;
+}

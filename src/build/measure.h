@@ -1,0 +1,33 @@
+/* measure.h -- `nnmeter-build measure`: the noise-proof timing protocol.
+ *
+ * This host is shared and has two cores: one model's latency moves 5-20%
+ * between fresh sessions and single runs spike.  So: rounds; each round
+ * starts a fresh backend context and visits every model once, in a
+ * different order each round (interleaved, so a slow minute hits all
+ * models alike); per round the minimum of N timed runs after warm-up; the
+ * result is the median over rounds of those minima, with its spread; models
+ * whose spread is above a threshold get extra rounds.  Every record names
+ * the CPU, runtime, threads, date and protocol, and records from different
+ * CPUs or runtimes are never mixed in one file.
+ */
+#ifndef NNM_MEASURE_H
+#define NNM_MEASURE_H
+
+typedef struct {
+    int rounds;             /* base rounds per model */
+    int warmup;             /* warm-up runs per visit */
+    int runs;               /* timed runs per visit */
+    double max_spread;      /* re-measure above this relative spread */
+    int extra_rounds;       /* at most this many extra rounds */
+    int profile_runs;       /* runs of the per-kernel profile; 0 = none */
+    int cpu;                /* pin the backend to this CPU; -1 = no pinning */
+    int quiet;
+} MeasureOpts;
+
+/* `nnmeter-build measure ...`; returns an exit code. */
+int measure_main(int argc, char **argv);
+
+/* This host's CPU model name ("unknown" when /proc/cpuinfo says nothing). */
+const char *measure_cpu_name(void);
+
+#endif
