@@ -23,7 +23,6 @@ import warnings
 
 import numpy as np
 import onnx
-from google.protobuf.message import DecodeError
 from onnx import TensorProto, helper, numpy_helper
 
 FLOAT = TensorProto.FLOAT

@@ -13,7 +13,6 @@ Weights are random float32 from a fixed seed; the script prints the
 expected total FLOPs and params so a benchmark can sanity-check the report.
 """
 
-import math
 import os
 import sys
 
