@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "device.h"
 #include "model.h"
 #include "report/report.h"
 #include "util/datadir.h"
@@ -21,8 +24,8 @@ typedef struct {
     const char *help;
 } Option;
 
-enum { OPT_REPORT = 'r', OPT_FORMAT = 'f', OPT_INPUT = 'i', OPT_HELP = 'h',
-       OPT_VERSION = 'V' };
+enum { OPT_REPORT = 'r', OPT_FORMAT = 'f', OPT_INPUT = 'i', OPT_DEVICE = 'd',
+       OPT_LIST_DEVICES = 'L', OPT_HELP = 'h', OPT_VERSION = 'V' };
 
 static const Option options[] = {
     {"report", no_argument, OPT_REPORT, NULL,
@@ -31,6 +34,10 @@ static const Option options[] = {
      "report format (default text)"},
     {"input", required_argument, OPT_INPUT, "NAME=DIMS",
      "shape of a model input, e.g. images=1x3x640x640 (repeatable)"},
+    {"device", required_argument, OPT_DEVICE, "NAME|all",
+     "show kernels as device NAME runs them (repeatable; 'all' for every device)"},
+    {"list-devices", no_argument, OPT_LIST_DEVICES, NULL,
+     "list the known devices and exit (with --format json: as JSON)"},
     {"help", no_argument, OPT_HELP, NULL, "show this help and exit"},
     {"version", no_argument, OPT_VERSION, NULL, "show the version and exit"},
 };
@@ -56,6 +63,9 @@ static void usage(FILE *out)
 
 typedef struct {
     int report;
+    int list_devices;
+    char devices[DEVICE_MAX][64];
+    int ndevices;
     ReportFormat format;
     InputSpec inputs[MAX_INPUT_SPECS];
     int ninputs;
@@ -101,6 +111,14 @@ static int parse_args(int argc, char **argv, Args *a)
             }
             a->ninputs++;
             break;
+        case OPT_DEVICE:
+            if (a->ndevices >= DEVICE_MAX) {
+                fprintf(stderr, "nnmeter-tui: more than %d --device flags\n", DEVICE_MAX);
+                return EXIT_USAGE;
+            }
+            snprintf(a->devices[a->ndevices++], 64, "%s", optarg);
+            break;
+        case OPT_LIST_DEVICES: a->list_devices = 1; break;
         case OPT_HELP: usage(stdout); return EXIT_OK;
         case OPT_VERSION: printf("nnmeter-tui %s\n", NNM_VERSION); return EXIT_OK;
         case ':':
@@ -123,6 +141,83 @@ static int parse_args(int argc, char **argv, Args *a)
     return -1;
 }
 
+/* Expands "all" and loads every named device; returns an exit code. */
+static int load_devices(const Args *a, Device **out, int *n)
+{
+    char names[DEVICE_MAX][64];
+    int count = 0;
+    for (int i = 0; i < a->ndevices; i++) {
+        if (strcmp(a->devices[i], "all") == 0) {
+            count = device_names(names, DEVICE_MAX);
+            break;
+        }
+        snprintf(names[count++], 64, "%s", a->devices[i]);
+    }
+    *out = calloc((size_t)(count ? count : 1), sizeof **out);
+    *n = 0;
+    if (!*out)
+        return EXIT_INTERNAL;
+    for (int i = 0; i < count; i++) {
+        char err[1024];
+        if (device_load(names[i], &(*out)[i], err, sizeof err)) {
+            fprintf(stderr, "nnmeter-tui: %s\n", err);
+            return strncmp(err, "unknown device", 14) == 0 ? EXIT_USAGE : EXIT_BADINPUT;
+        }
+        (*n)++;
+    }
+    return EXIT_OK;
+}
+
+static void free_devices(Device *devs, int n)
+{
+    for (int i = 0; i < n; i++)
+        device_free(&devs[i]);
+    free(devs);
+}
+
+static int list_devices(const Args *a)
+{
+    char names[DEVICE_MAX][64];
+    int n = device_names(names, DEVICE_MAX);
+    cJSON *arr = cJSON_CreateArray();
+    int code = EXIT_OK;
+    if (a->format != REPORT_JSON)
+        printf("%-28s %-8s %-6s %-10s %s\n", "device", "measured", "user", "predictors",
+               "runtime");
+    for (int i = 0; i < n; i++) {
+        Device d;
+        char err[1024];
+        if (device_load(names[i], &d, err, sizeof err)) {
+            fprintf(stderr, "nnmeter-tui: %s\n", err);
+            code = EXIT_BADINPUT;
+            continue;
+        }
+        if (a->format == REPORT_JSON) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", d.name);
+            cJSON_AddStringToObject(o, "runtime", d.rules.runtime);
+            cJSON_AddStringToObject(o, "provenance", d.rules.source);
+            cJSON_AddBoolToObject(o, "measured", d.rules.measured);
+            cJSON_AddBoolToObject(o, "predictors", 0);
+            cJSON_AddStringToObject(o, "rules", d.user_copy ? d.user_path : d.shipped_path);
+            cJSON_AddNumberToObject(o, "rule_count", d.rules.nrules);
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            printf("%-28s %-8s %-6s %-10s %s\n", d.name, d.rules.measured ? "yes" : "no",
+                   d.user_copy ? "yes" : "no", "no", d.rules.runtime);
+        }
+        device_free(&d);
+    }
+    if (a->format == REPORT_JSON) {
+        char *s = cJSON_Print(arr);
+        if (s)
+            puts(s);
+        cJSON_free(s);
+    }
+    cJSON_Delete(arr);
+    return code;
+}
+
 static int run_report(const Args *a)
 {
     if (!a->model) {
@@ -137,8 +232,27 @@ static int run_report(const Args *a)
         fprintf(stderr, "nnmeter-tui: %s\n", err);
         return code;
     }
-    int rc = report_write(stdout, g, a->model, a->format);
+    Device *devs = NULL;
+    int ndev = 0;
+    code = load_devices(a, &devs, &ndev);
+    DeviceView *views = calloc((size_t)(ndev ? ndev : 1), sizeof *views);
+    int nviews = 0;
+    if (code == EXIT_OK && !views)
+        code = EXIT_INTERNAL;
+    for (int i = 0; code == EXIT_OK && i < ndev; i++) {
+        if (device_view(g, &devs[i], &views[i]))
+            code = EXIT_INTERNAL;
+        else
+            nviews++;
+    }
+    int rc = code == EXIT_OK ? report_write(stdout, g, a->model, a->format, views, nviews) : 0;
+    for (int i = 0; i < nviews; i++)
+        device_view_free(&views[i]);
+    free(views);
+    free_devices(devs, ndev);
     graph_free(g);
+    if (code != EXIT_OK)
+        return code;
     if (rc || fflush(stdout)) {
         fprintf(stderr, "nnmeter-tui: cannot write the report: %s\n", "output error");
         return EXIT_INTERNAL;
@@ -153,6 +267,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    if (a.list_devices)
+        return list_devices(&a);
     if (!a.report) {
         fprintf(stderr, "nnmeter-tui: this build has no interactive view yet; "
                         "run with --report (see --help)\n");

@@ -242,8 +242,8 @@ static int check_compatible(const char *path, const Backend *b, char *err, size_
 static int write_records(const char *out, int append, Entry *es, int n, const Backend *b,
                          const MeasureOpts *o, char *err, size_t errlen)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", out, (int)getpid());
+    char tmp[700];
+    snprintf(tmp, sizeof tmp, "%.600s.tmp.%d", out, (int)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
@@ -280,7 +280,7 @@ static int write_records(const char *out, int append, Entry *es, int n, const Ba
         return -1;
     }
     if (rename(tmp, out)) {
-        snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+        snprintf(err, errlen, "cannot rename '%s' to '%.300s': %s", tmp, out, strerror(errno));
         unlink(tmp);
         return -1;
     }

@@ -96,7 +96,65 @@ static cJSON *node_json(const Graph *g, const Node *n)
     return o;
 }
 
-static int write_json(FILE *out, const Graph *g, const char *model)
+Cost kernel_cost(const Graph *g, const Kernel *k)
+{
+    Cost c = {0};
+    for (int i = 0; i < k->nnodes; i++) {
+        const Cost *n = &g->nodes[k->nodes[i]].cost;
+        c.flops += n->flops;
+        c.params += n->params;
+        c.bytes_read += n->bytes_read;
+        c.bytes_written += n->bytes_written;
+    }
+    return c;
+}
+
+static const char *kernel_rule(const DeviceView *v, const Kernel *k)
+{
+    return k->rule >= 0 ? v->dev->rules.rules[k->rule].name : "";
+}
+
+static const Shape *kernel_shape(const Graph *g, const Kernel *k)
+{
+    static const Shape unknown = {.ndim = -1};
+    return k->output >= 0 ? &g->tensors[k->output].shape : &unknown;
+}
+
+static cJSON *device_json(const Graph *g, const DeviceView *v)
+{
+    cJSON *d = cJSON_CreateObject();
+    const RuleSet *rs = &v->dev->rules;
+    cJSON_AddStringToObject(d, "name", v->dev->name);
+    cJSON_AddStringToObject(d, "runtime", rs->runtime);
+    cJSON_AddStringToObject(d, "rules", v->dev->user_copy ? v->dev->user_path
+                                                           : v->dev->shipped_path);
+    cJSON *ks = cJSON_AddArrayToObject(d, "kernels");
+    for (int i = 0; i < v->part.nkernels; i++) {
+        const Kernel *k = &v->part.kernels[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", g->nodes[k->anchor].name);
+        cJSON_AddStringToObject(o, "type", k->type);
+        cJSON_AddStringToObject(o, "ops", k->ops);
+        cJSON *nodes = cJSON_AddArrayToObject(o, "nodes");
+        for (int j = 0; j < k->nnodes; j++)
+            cJSON_AddItemToArray(nodes, cJSON_CreateString(g->nodes[k->nodes[j]].name));
+        cJSON_AddItemToObject(o, "output_shape", shape_json(kernel_shape(g, k)));
+        cJSON_AddStringToObject(o, "rule", kernel_rule(v, k));
+        Cost c = kernel_cost(g, k);
+        cJSON_AddNumberToObject(o, "flops", c.flops);
+        cJSON_AddNumberToObject(o, "params", (double)c.params);
+        cJSON_AddNumberToObject(o, "bytes", (double)(c.bytes_read + c.bytes_written));
+        cJSON_AddItemToArray(ks, o);
+    }
+    cJSON *fr = cJSON_AddArrayToObject(d, "free_nodes");
+    for (int i = 0; i < g->nnodes; i++)
+        if (v->part.node_kernel[i] < 0)
+            cJSON_AddItemToArray(fr, cJSON_CreateString(g->nodes[i].name));
+    return d;
+}
+
+static int write_json(FILE *out, const Graph *g, const char *model, const DeviceView *views,
+                      int nviews)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root)
@@ -151,6 +209,11 @@ static int write_json(FILE *out, const Graph *g, const char *model)
         if (!seen)
             cJSON_AddItemToArray(unsup, cJSON_CreateString(n->op));
     }
+    if (nviews > 0) {
+        cJSON *devs = cJSON_AddArrayToObject(root, "devices");
+        for (int i = 0; i < nviews; i++)
+            cJSON_AddItemToArray(devs, device_json(g, &views[i]));
+    }
     cJSON *notes = cJSON_AddArrayToObject(root, "notes");
     for (int k = 0; k < g->nnotes; k++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(g->notes[k]));
@@ -178,6 +241,30 @@ static void csv_field(FILE *out, const char *s, int last)
     }
     fputc('"', out);
     fputc(last ? '\n' : ',', out);
+}
+
+static int write_csv_kernels(FILE *out, const Graph *g, const DeviceView *views, int nviews)
+{
+    fputs("device,index,name,type,ops,output_shape,flops,params,bytes,rule\n", out);
+    for (int d = 0; d < nviews; d++) {
+        const DeviceView *v = &views[d];
+        for (int i = 0; i < v->part.nkernels; i++) {
+            const Kernel *k = &v->part.kernels[i];
+            char shp[128];
+            shape_format(kernel_shape(g, k), shp, sizeof shp);
+            Cost c = kernel_cost(g, k);
+            csv_field(out, v->dev->name, 0);
+            fprintf(out, "%d,", i);
+            csv_field(out, g->nodes[k->anchor].name, 0);
+            csv_field(out, k->type, 0);
+            csv_field(out, k->ops, 0);
+            csv_field(out, shp, 0);
+            fprintf(out, "%.0f,%lld,%lld,", c.flops, (long long)c.params,
+                    (long long)(c.bytes_read + c.bytes_written));
+            csv_field(out, kernel_rule(v, k), 1);
+        }
+    }
+    return ferror(out) ? -1 : 0;
 }
 
 static int write_csv(FILE *out, const Graph *g)
@@ -247,11 +334,36 @@ static int write_text(FILE *out, const Graph *g, const char *model)
     return ferror(out) ? -1 : 0;
 }
 
-int report_write(FILE *out, const Graph *g, const char *model, ReportFormat fmt)
+static void write_text_device(FILE *out, const Graph *g, const DeviceView *v)
+{
+    char fl[32];
+    fprintf(out, "\ndevice    %s  (%s)\n", v->dev->name, v->dev->rules.runtime);
+    fprintf(out, "kernels   %d from %d nodes (%d free)\n\n", v->part.nkernels, g->nnodes,
+            v->part.nfree);
+    fprintf(out, "%5s  %-28s %-14s %-34s %-18s %10s\n", "#", "kernel", "type", "ops",
+            "output", "FLOPs");
+    for (int i = 0; i < v->part.nkernels; i++) {
+        const Kernel *k = &v->part.kernels[i];
+        char shp[128];
+        shape_format(kernel_shape(g, k), shp, sizeof shp);
+        human(kernel_cost(g, k).flops, fl, sizeof fl);
+        fprintf(out, "%5d  %-28.28s %-14.14s %-34.34s %-18.18s %10s\n", i,
+                g->nodes[k->anchor].name, k->type, k->ops, shp, fl);
+    }
+}
+
+int report_write(FILE *out, const Graph *g, const char *model, ReportFormat fmt,
+                 const DeviceView *views, int nviews)
 {
     switch (fmt) {
-    case REPORT_JSON: return write_json(out, g, model);
-    case REPORT_CSV: return write_csv(out, g);
-    default: return write_text(out, g, model);
+    case REPORT_JSON: return write_json(out, g, model, views, nviews);
+    case REPORT_CSV:
+        return nviews > 0 ? write_csv_kernels(out, g, views, nviews) : write_csv(out, g);
+    default:
+        if (write_text(out, g, model))
+            return -1;
+        for (int i = 0; i < nviews; i++)
+            write_text_device(out, g, &views[i]);
+        return ferror(out) ? -1 : 0;
     }
 }

@@ -9,6 +9,7 @@
 #define NNM_REPORT_H
 
 #include <stdio.h>
+#include "device.h"
 #include "graph/graph.h"
 
 typedef enum { REPORT_TEXT, REPORT_JSON, REPORT_CSV } ReportFormat;
@@ -16,7 +17,12 @@ typedef enum { REPORT_TEXT, REPORT_JSON, REPORT_CSV } ReportFormat;
 /* Parses "text" | "json" | "csv"; -1 when unknown. */
 int report_format_parse(const char *s, ReportFormat *out);
 
-/* Writes the report; returns 0, or -1 when writing failed (errno set). */
-int report_write(FILE *out, const Graph *g, const char *model, ReportFormat fmt);
+/* Writes the report, with each device's kernels when views are given;
+ * returns 0, or -1 when writing failed. */
+int report_write(FILE *out, const Graph *g, const char *model, ReportFormat fmt,
+                 const DeviceView *views, int nviews);
+
+/* Sum of the member nodes' costs. */
+Cost kernel_cost(const Graph *g, const Kernel *k);
 
 #endif

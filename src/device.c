@@ -1,0 +1,120 @@
+/* device.c -- finding and loading devices (see device.h). */
+#include "device.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/datadir.h"
+
+void device_user_dir(char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && xdg[0])
+        snprintf(buf, len, "%s/nnmeter/rules", xdg);
+    else
+        snprintf(buf, len, "%s/.config/nnmeter/rules", home ? home : ".");
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n > k && strcmp(s + n - k, suf) == 0;
+}
+
+static int add_dir(const char *dir, char names[][64], int n, int max)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return n;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        if (!has_suffix(e->d_name, ".rules") || strlen(e->d_name) - 6 >= 64)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(strlen(e->d_name) - 6), e->d_name);
+        int dup = 0;
+        for (int i = 0; i < n; i++)
+            dup |= strcmp(names[i], name) == 0;
+        if (!dup)
+            snprintf(names[n++], 64, "%s", name);
+    }
+    closedir(d);
+    return n;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+int device_names(char names[][64], int max)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/rules", nnm_datadir());
+    int n = add_dir(dir, names, 0, max);
+    device_user_dir(dir, sizeof dir);
+    n = add_dir(dir, names, n, max);
+    qsort(names, (size_t)n, 64, cmp_name);
+    return n;
+}
+
+int device_load(const char *name, Device *d, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    char dir[500];
+    snprintf(d->shipped_path, sizeof d->shipped_path, "%s/rules/%s.rules", nnm_datadir(), name);
+    device_user_dir(dir, sizeof dir);
+    snprintf(d->user_path, sizeof d->user_path, "%s/%s.rules", dir, name);
+    const char *path = NULL;
+    if (access(d->user_path, R_OK) == 0) {
+        path = d->user_path;
+        d->user_copy = 1;
+    } else if (access(d->shipped_path, R_OK) == 0) {
+        path = d->shipped_path;
+    }
+    if (!path) {
+        char names[DEVICE_MAX][64];
+        int n = device_names(names, DEVICE_MAX);
+        char list[400] = "";
+        size_t off = 0;
+        for (int i = 0; i < n && off < sizeof list; i++) {
+            int w = snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "", names[i]);
+            if (w > 0)
+                off += (size_t)w;
+        }
+        snprintf(err, errlen, "unknown device '%s'; known devices: %s (see --list-devices)",
+                 name, n ? list : "none");
+        return -1;
+    }
+    return rules_load(path, &d->rules, err, errlen);
+}
+
+void device_free(Device *d)
+{
+    rules_free(&d->rules);
+}
+
+int device_view(const Graph *g, Device *d, DeviceView *v)
+{
+    memset(v, 0, sizeof *v);
+    v->dev = d;
+    NormConfig cfg = rules_norm_config(&d->rules);
+    if (normalize(g, &cfg, &v->ng))
+        return -1;
+    if (detect_kernels(g, &v->ng, &d->rules, &v->part)) {
+        normgraph_free(&v->ng);
+        return -1;
+    }
+    return 0;
+}
+
+void device_view_free(DeviceView *v)
+{
+    partition_free(&v->part);
+    normgraph_free(&v->ng);
+}

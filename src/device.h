@@ -1,0 +1,48 @@
+/* device.h -- a device: its fusion rules (and, later, its predictors).
+ *
+ * Devices are found by name in the data directory (rules/NAME.rules); a
+ * user's edited copy under $XDG_CONFIG_HOME/nnmeter/rules/NAME.rules (or
+ * ~/.config/...) takes precedence over the shipped file, which is never
+ * modified.
+ */
+#ifndef NNM_DEVICE_H
+#define NNM_DEVICE_H
+
+#include "fusion/detect.h"
+#include "fusion/normalize.h"
+#include "fusion/rules.h"
+#include "graph/graph.h"
+
+#define DEVICE_MAX 64
+
+typedef struct {
+    char name[64];
+    char shipped_path[600];   /* rules file in the data directory */
+    char user_path[600];      /* the user's copy (may not exist) */
+    int user_copy;            /* the rules came from user_path */
+    RuleSet rules;
+} Device;
+
+/* Names of all devices (shipped and user), sorted; returns the count. */
+int device_names(char names[][64], int max);
+
+/* Loads a device's rules.  0, or -1 with err ("unknown device ...", or the
+ * rule file's file:line:col message). */
+int device_load(const char *name, Device *d, char *err, size_t errlen);
+void device_free(Device *d);
+
+/* Directory for the user's rule copies (created on demand by the caller). */
+void device_user_dir(char *buf, size_t len);
+
+/* The graph as this device runs it: units and kernels. */
+typedef struct {
+    Device *dev;
+    NormGraph ng;
+    Partition part;
+} DeviceView;
+
+/* Normalizes and detects kernels; 0 or -1 (out of memory). */
+int device_view(const Graph *g, Device *d, DeviceView *v);
+void device_view_free(DeviceView *v);
+
+#endif
