@@ -3,8 +3,7 @@
  *   nnmeter-build zoo --family NAME|all --count N --seed S --out DIR
  *
  * Subcommands are a table (name, function, summary) so the dispatcher and
- * --help read one list; measure, detect-rules, train and eval join it
- * later.  Each subcommand parses its own options from its own table, the
+ * --help read one list; detect-rules, train and eval join it later.  Each subcommand parses its own options from its own table, the
  * same way nnmeter-tui does.  Exit codes: 0 ok, 1 usage, 2 bad input,
  * 3 internal (out of memory, cannot write output).
  */
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "measure.h"
 #include "model.h"
 #include "onnx/onnx_write.h"
 #include "zoo.h"
@@ -37,6 +37,7 @@ static int cmd_zoo(int argc, char **argv);
 
 static const Command commands[] = {
     {"zoo", cmd_zoo, "write synthetic models of classic CNN and transformer families"},
+    {"measure", measure_main, "time models on a runtime with a noise-proof protocol"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -2549,10 +2549,9 @@ static int numel_overflows(const Shape *s)
     return 0;
 }
 
-/* Graph inputs and initializers come from the file, so their dims are
- * checked before anything is computed from them.  Every tensor's rank is
- * also brought into range, so rules can index dims freely. */
-static int check_sources(Graph *g, char *err, size_t errlen)
+/* Every tensor's rank is brought into range first, so rules can index
+ * dims freely; dims below -1 on computed tensors become unknown. */
+static void sanitize_shapes(Graph *g)
 {
     for (int i = 0; i < g->ntensors; i++) {
         Tensor *t = &g->tensors[i];
@@ -2564,20 +2563,35 @@ static int check_sources(Graph *g, char *err, size_t errlen)
             shape_unknown(s);
             continue;
         }
+        for (int d = 0; d < s->ndim; d++)
+            if (s->dims[d] < -1 && !t->is_input && !t->is_initializer)
+                s->dims[d] = -1;
+    }
+}
+
+/* Graph inputs and initializers come from the file, so their dims are
+ * checked before anything is computed from them.  An initializer has no
+ * unknown dims, so any negative one is corrupt; on an input -1 means
+ * unknown. */
+static int check_sources(Graph *g, char *err, size_t errlen)
+{
+    sanitize_shapes(g);
+    for (int i = 0; i < g->ntensors; i++) {
+        Tensor *t = &g->tensors[i];
+        const Shape *s = &t->shape;
+        if (!t->is_input && !t->is_initializer)
+            continue;
         const char *what = t->is_initializer ? "initializer" : "graph input";
         for (int d = 0; d < s->ndim; d++) {
             int64_t v = s->dims[d];
-            int neg = t->is_initializer ? v < 0 : v < -1;
-            if (neg && (t->is_input || t->is_initializer)) {
+            if (t->is_initializer ? v < 0 : v < -1) {
                 snprintf(err, errlen, "tensor '%s' (%s read by node '%s'): "
                          "negative dim %lld at axis %d", t->name, what,
                          reader_of(g, i), (long long)v, d);
                 return -1;
             }
-            if (v < -1)
-                s->dims[d] = -1;
         }
-        if ((t->is_input || t->is_initializer) && numel_overflows(s)) {
+        if (numel_overflows(s)) {
             snprintf(err, errlen, "tensor '%s' (%s read by node '%s'): "
                      "element count overflows int64", t->name, what,
                      reader_of(g, i));

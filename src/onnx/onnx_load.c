@@ -28,6 +28,17 @@ enum {
     GRAPH_OUTPUT = 12, GRAPH_SPARSE_INITIALIZER = 15
 };
 
+/* What protobuf-c is shown (see wire.h): every field the loader reads, and
+ * none that nests without bound (subgraphs, functions, sequence types). */
+static const uint32_t attr_keep[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 20, 21};
+static const WireFilter attr_filter = {attr_keep, 11, {{0, 0}}, 0};
+static const uint32_t node_keep[] = {1, 2, 3, 4, 5, 7};
+static const WireFilter node_filter = {node_keep, 6, {{5, &attr_filter}}, 1};
+static const uint32_t type_keep[] = {1, 6};
+static const WireFilter type_filter = {type_keep, 2, {{0, 0}}, 0};
+static const uint32_t vinfo_keep[] = {1, 2, 3, 4};
+static const WireFilter vinfo_filter = {vinfo_keep, 4, {{2, &type_filter}}, 1};
+
 typedef struct {
     Graph *g;
     char *err;
@@ -260,7 +271,12 @@ static void load_sparse_initializer(Loader *L, const WireField *f)
 
 static void load_value_info(Loader *L, const WireField *f, int is_input)
 {
-    Onnx__ValueInfoProto *vi = onnx__value_info_proto__unpack(NULL, f->len, f->data);
+    uint8_t *buf = malloc(f->len ? f->len : 1);
+    int dropped = 0;
+    size_t n = buf ? wire_filter(f->data, f->len, &vinfo_filter, buf, &dropped) : (size_t)-1;
+    Onnx__ValueInfoProto *vi =
+        n == (size_t)-1 ? NULL : onnx__value_info_proto__unpack(NULL, n, buf);
+    free(buf);
     if (!vi) {
         fail(L, "a graph %s is not valid protobuf (corrupt or truncated file)",
              is_input ? "input" : "output");
@@ -297,8 +313,8 @@ static void load_value_info(Loader *L, const WireField *f, int is_input)
     Tensor *t = &g->tensors[ti];
     t->is_input = 1;
     const Onnx__TypeProto *ty = vi->type;
-    if (ty && ty->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
-        ty->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET) {
+    if (dropped || (ty && ty->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE &&
+                    ty->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET)) {
         fail(L, "input '%s' is a sequence, map or optional value, not a tensor; "
              "nnmeter-tui analyses tensor models only", t->name);
         goto out;
@@ -437,7 +453,11 @@ static void load_attr(Loader *L, int ni, const Onnx__AttributeProto *ap)
 
 static void load_node(Loader *L, const WireField *f)
 {
-    Onnx__NodeProto *np = onnx__node_proto__unpack(NULL, f->len, f->data);
+    uint8_t *buf = malloc(f->len ? f->len : 1);
+    int dropped = 0;
+    size_t n = buf ? wire_filter(f->data, f->len, &node_filter, buf, &dropped) : (size_t)-1;
+    Onnx__NodeProto *np = n == (size_t)-1 ? NULL : onnx__node_proto__unpack(NULL, n, buf);
+    free(buf);
     if (!np) {
         fail(L, "a node is not valid protobuf (corrupt or truncated file)");
         return;
@@ -517,7 +537,12 @@ static void load_model_header(Loader *L, const uint8_t *p, size_t len,
     }
     memcpy(buf, p, before);
     memcpy(buf + before, graph_end, after);
-    Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, before + after, buf);
+    /* training_info (20) and functions (25) hold graphs we never read */
+    static const uint32_t keep[] = {1, 2, 3, 4, 5, 6, 8, 14};
+    static const WireFilter header = {keep, 8, {{0, 0}}, 0};
+    int dropped = 0;
+    size_t n = wire_filter(buf, before + after, &header, buf, &dropped);
+    Onnx__ModelProto *mp = n == (size_t)-1 ? NULL : onnx__model_proto__unpack(NULL, n, buf);
     free(buf);
     if (!mp) {
         fail(L, "not an ONNX model: the model header is not a valid ModelProto");

@@ -35,3 +35,24 @@ typedef struct {
 int wire_next(WireReader *r, WireField *f);
 
 #endif
+
+/* Which fields of a message to keep when copying it (wire_filter), and
+ * the filters for the kept fields that are messages themselves.  The
+ * loader uses this to drop what it never reads -- subgraphs, function
+ * bodies, nested sequence types -- before protobuf-c sees it, so a
+ * hostile file cannot make protobuf-c recurse 20,000 levels deep. */
+typedef struct WireFilter {
+    const uint32_t *keep;
+    int nkeep;
+    struct {
+        uint32_t field;
+        const struct WireFilter *filter;
+    } subs[4];
+    int nsubs;
+} WireFilter;
+
+/* Copies the message in[0..len) to out (which must hold len bytes) with
+ * only the kept fields; returns the bytes written, or (size_t)-1 on bad
+ * wire format.  *dropped counts the fields left out (all levels). */
+size_t wire_filter(const uint8_t *in, size_t len, const WireFilter *f, uint8_t *out,
+                   int *dropped);
