@@ -240,8 +240,9 @@ int64_t node_attr_int(const Node *n, const char *name, int64_t def)
         return def;
     if (a->type == ATTR_INT)
         return a->i;
+    /* a float where an int belongs: converting NaN or 1e300 would be UB */
     if (a->type == ATTR_FLOAT)
-        return (int64_t)a->f;
+        return (a->f >= -9.2e18 && a->f <= 9.2e18) ? (int64_t)a->f : def;
     return def;
 }
 

@@ -559,6 +559,56 @@ static void test_fold_arith(void **state)
     graph_free(g);
 }
 
+/* Folding on 2-D constants and float ranges: index maps beyond 1-D. */
+static void test_fold_2d(void **state)
+{
+    (void)state;
+    Graph *g = new_graph(13);
+    int m = INTS(g, "m", 0, 1, 2, 3, 4, 5);
+    set_shape(&g->tensors[m], DIMS(2, 3));          /* [[0,1,2],[3,4,5]] */
+    INTS(g, "s", 0, -1);
+    INTS(g, "e", 2, INT64_MIN);
+    INTS(g, "a", 0, 1);
+    INTS(g, "st", 1, -2);
+    add_node(g, "Slice", "m,s,e,a,st", "sl");       /* cols 2, 0 */
+    int c = add_node(g, "Concat", "m,m", "cat");
+    attr_i(g, c, "axis", 1);
+    INTS(g, "i1", 2, 0);
+    int ga = add_node(g, "Gather", "m,i1", "ga");
+    attr_i(g, ga, "axis", 1);
+    INTS(g, "rep", 1, 2);
+    add_node(g, "Tile", "m,rep", "tl");
+    INTS(g, "ax1", 1);
+    int rs = add_node(g, "ReduceSum", "m,ax1", "rsum");
+    attr_i(g, rs, "keepdims", 1);
+    int rm = add_node(g, "ReduceMax", "m", "rmax");
+    ATTR_INTS(g, rm, "axes", 0);
+    attr_i(g, rm, "keepdims", 0);
+    FLOATS(g, "f0", 0.5);
+    FLOATS(g, "f1", 2.0);
+    FLOATS(g, "fd", 0.5);
+    for (int k = 0; k < 3; k++)
+        g->tensors[graph_find_tensor(g, k == 0 ? "f0" : k == 1 ? "f1" : "fd")].shape.ndim = 0;
+    add_node(g, "Range", "f0,f1,fd", "fr");
+    infer(g);
+    check_shape(g, "sl", "2x2");
+    CHECK_INTS(g, "sl", 2, 0, 5, 3);
+    check_shape(g, "cat", "2x6");
+    CHECK_INTS(g, "cat", 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5);
+    check_shape(g, "ga", "2x2");
+    CHECK_INTS(g, "ga", 2, 0, 5, 3);
+    check_shape(g, "tl", "2x6");
+    CHECK_INTS(g, "tl", 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5);
+    check_shape(g, "rsum", "2x1");
+    CHECK_INTS(g, "rsum", 3, 12);
+    check_shape(g, "rmax", "3");
+    CHECK_INTS(g, "rmax", 3, 4, 5);
+    check_shape(g, "fr", "3");
+    assert_non_null(T(g, "fr")->val.f);
+    assert_true(T(g, "fr")->val.f[2] == 1.5);
+    graph_free(g);
+}
+
 /* ---- shape ops --------------------------------------------------------- */
 
 static void test_reshape(void **state)
@@ -1066,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_gemm_transb_bias),
         cmocka_unit_test(test_fold_chain),
         cmocka_unit_test(test_fold_arith),
+        cmocka_unit_test(test_fold_2d),
         cmocka_unit_test(test_reshape),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_slice),
