@@ -91,12 +91,43 @@ int device_load(const char *name, Device *d, char *err, size_t errlen)
                  name, n ? list : "none");
         return -1;
     }
-    return rules_load(path, &d->rules, err, errlen);
+    if (rules_load(path, &d->rules, err, errlen))
+        return -1;
+    /* a broken predictor costs this device its latencies, not the run */
+    d->pred = predictor_load(name, d->pred_error, sizeof d->pred_error);
+    return 0;
 }
 
 void device_free(Device *d)
 {
     rules_free(&d->rules);
+    predictor_free(d->pred);
+    d->pred = NULL;
+}
+
+static int predict_view(const Graph *g, DeviceView *v)
+{
+    const Predictor *p = v->dev->pred;
+    v->total_ms = v->total_lo = v->total_hi = 0;
+    v->nfallback = 0;
+    if (!p)
+        return 0;
+    v->pred = calloc((size_t)(v->part.nkernels ? v->part.nkernels : 1), sizeof *v->pred);
+    if (!v->pred)
+        return -1;
+    for (int i = 0; i < v->part.nkernels; i++) {
+        Prediction *pr = &v->pred[i];
+        predict_kernel(p, g, &v->ng, &v->part.kernels[i], pr);
+        v->total_ms += pr->ms;
+        v->total_lo += pr->lo;
+        v->total_hi += pr->hi;
+        v->nfallback += pr->source == PRED_FALLBACK;
+    }
+    double oh = predictor_overhead_ms(p, v->part.nkernels);
+    v->total_ms += oh;
+    v->total_lo += oh;
+    v->total_hi += oh;
+    return 0;
 }
 
 int device_view(const Graph *g, Device *d, DeviceView *v)
@@ -106,8 +137,8 @@ int device_view(const Graph *g, Device *d, DeviceView *v)
     NormConfig cfg = rules_norm_config(&d->rules);
     if (normalize(g, &cfg, &v->ng))
         return -1;
-    if (detect_kernels(g, &v->ng, &d->rules, &v->part)) {
-        normgraph_free(&v->ng);
+    if (detect_kernels(g, &v->ng, &d->rules, &v->part) || predict_view(g, v)) {
+        device_view_free(v);
         return -1;
     }
     return 0;
@@ -115,6 +146,8 @@ int device_view(const Graph *g, Device *d, DeviceView *v)
 
 void device_view_free(DeviceView *v)
 {
+    free(v->pred);
+    v->pred = NULL;
     partition_free(&v->part);
     normgraph_free(&v->ng);
 }

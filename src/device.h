@@ -12,6 +12,7 @@
 #include "fusion/normalize.h"
 #include "fusion/rules.h"
 #include "graph/graph.h"
+#include "predict/predict.h"
 
 #define DEVICE_MAX 64
 
@@ -21,6 +22,8 @@ typedef struct {
     char user_path[600];      /* the user's copy (may not exist) */
     int user_copy;            /* the rules came from user_path */
     RuleSet rules;
+    Predictor *pred;          /* NULL: rules-only device, or pred_error says why */
+    char pred_error[512];     /* a predictor that failed to load */
 } Device;
 
 /* Names of all devices (shipped and user), sorted; returns the count. */
@@ -39,9 +42,14 @@ typedef struct {
     Device *dev;
     NormGraph ng;
     Partition part;
+    Prediction *pred;         /* per kernel; NULL when the device has no predictors */
+    double total_ms;          /* sum of kernels + runtime overhead */
+    double total_lo, total_hi;
+    int nfallback;            /* kernels predicted by the fallback */
 } DeviceView;
 
-/* Normalizes and detects kernels; 0 or -1 (out of memory). */
+/* Normalizes, detects kernels and predicts them; 0 or -1 (out of memory).
+ * Re-running it after a rule change is the TUI's live update. */
 int device_view(const Graph *g, Device *d, DeviceView *v);
 void device_view_free(DeviceView *v);
 

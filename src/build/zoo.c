@@ -3,10 +3,11 @@
  * Each generator follows its paper's / torchvision's layout and draws, in a
  * fixed order, the knobs nn-Meter's dataset varies: input resolution, width
  * multiplier, per-stage depth and kernel size, and (where the family has
- * them) expansion ratios and SE blocks.  Draws must happen in statement
- * order -- never two nb_rand calls in one expression, since C leaves
- * argument order unspecified and the output must not depend on the
- * compiler.  Widths are rounded to multiples of 8 as the originals do.
+ * them) expansion ratios and SE blocks.  Random draws and builder calls
+ * happen in statement order (nested calls are fine, but never two of them
+ * as arguments of one call): C leaves argument order unspecified, and the
+ * files must not depend on the compiler.  Widths are rounded to multiples
+ * of 8 as the originals do.
  */
 #include "zoo.h"
 

@@ -13,7 +13,7 @@ Runs BUILD_DIR/src/build/nnmeter-build zoo --family all --count 1 twice
     exists.
 Also checks that another seed gives different models.  One line per
 failure, then "N passed, M failed" (one model = one test); exit 1 if any
-failed.  Needs the onnx Python package (Debian: python3-onnx).
+failed.  The files are removed when everything passed.  Needs the onnx Python package (Debian: python3-onnx).
 """
 
 import filecmp
@@ -104,6 +104,9 @@ def main():
         else:
             passed += 1
     print("%d passed, %d failed" % (passed, failed))
+    if not failed:  # keep the files only when they are needed to debug
+        for d in (a, b, c):
+            shutil.rmtree(d, ignore_errors=True)
     return 1 if failed else 0
 
 

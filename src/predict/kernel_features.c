@@ -1,0 +1,247 @@
+/* kernel_features.c -- the kernel feature table (see kernel_features.h). */
+#include "kernel_features.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *type;
+    FeatureFamily family;
+} TypeFamily;
+
+/* Kernel types (rule kernel names and unit tokens) -> family. */
+static const TypeFamily type_families[] = {
+    {"conv", FAM_CONV}, {"dwconv", FAM_CONV}, {"gconv", FAM_CONV},
+    {"convtrans", FAM_CONV}, {"fc", FAM_FC}, {"matmul", FAM_MATMUL},
+    {"maxpool", FAM_POOL}, {"avgpool", FAM_POOL}, {"lppool", FAM_POOL},
+    {"gap", FAM_GPOOL}, {"gmp", FAM_GPOOL}, {"reducemean", FAM_GPOOL},
+    {"relu", FAM_ELTWISE}, {"relu6", FAM_ELTWISE}, {"clip", FAM_ELTWISE},
+    {"sigmoid", FAM_ELTWISE}, {"hsigmoid", FAM_ELTWISE}, {"hswish", FAM_ELTWISE},
+    {"swish", FAM_ELTWISE}, {"gelu", FAM_ELTWISE}, {"tanh", FAM_ELTWISE},
+    {"leakyrelu", FAM_ELTWISE}, {"prelu", FAM_ELTWISE}, {"erf", FAM_ELTWISE},
+    {"add", FAM_ELTWISE}, {"sub", FAM_ELTWISE}, {"mul", FAM_ELTWISE},
+    {"div", FAM_ELTWISE}, {"pow", FAM_ELTWISE}, {"sqrt", FAM_ELTWISE},
+    {"max", FAM_ELTWISE}, {"min", FAM_ELTWISE}, {"exp", FAM_ELTWISE},
+    {"bn", FAM_ELTWISE}, {"add_relu", FAM_ELTWISE}, {"bn_relu", FAM_ELTWISE},
+    {"layernorm", FAM_NORM}, {"softmax", FAM_NORM}, {"instnorm", FAM_NORM},
+    {"logsoftmax", FAM_NORM},
+    {"concat", FAM_MOVE}, {"split", FAM_MOVE}, {"shuffle", FAM_MOVE},
+    {"transpose", FAM_MOVE}, {"slice", FAM_MOVE}, {"pad", FAM_MOVE},
+    {"resize", FAM_MOVE}, {"gather", FAM_MOVE}, {"expand", FAM_MOVE},
+    {"tile", FAM_MOVE}, {"reshape", FAM_MOVE}, {"flatten", FAM_MOVE},
+    {"se", FAM_SE},
+};
+
+static const char *const conv_names[] = {
+    "hin", "win", "cin", "cout", "kh", "kw", "stride", "groups", "hout", "wout",
+    "mflops", "kparams", "in_kb", "out_kb", "fused_add", "fused_act"};
+static const char *const fc_names[] = {"rows", "cin", "cout", "mflops", "kparams", "fused_act"};
+static const char *const matmul_names[] = {"batch", "m", "k", "n", "mflops"};
+static const char *const pool_names[] = {"hin", "win", "c", "k", "stride", "hout", "wout",
+                                         "is_max"};
+static const char *const gpool_names[] = {"hin", "win", "c"};
+static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "broadcast"};
+static const char *const norm_names[] = {"rows", "cols", "elems_k"};
+static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs"};
+static const char *const se_names[] = {"h", "w", "c", "mid"};
+static const char *const generic_names[] = {"mflops", "kbytes", "out_k", "nodes"};
+
+static const struct {
+    const char *name;
+    const char *const *features;
+    int n;
+} families[FAM_COUNT] = {
+    [FAM_CONV] = {"conv", conv_names, 16},
+    [FAM_FC] = {"fc", fc_names, 6},
+    [FAM_MATMUL] = {"matmul", matmul_names, 5},
+    [FAM_POOL] = {"pool", pool_names, 8},
+    [FAM_GPOOL] = {"gpool", gpool_names, 3},
+    [FAM_ELTWISE] = {"eltwise", eltwise_names, 5},
+    [FAM_NORM] = {"norm", norm_names, 3},
+    [FAM_MOVE] = {"move", move_names, 4},
+    [FAM_SE] = {"se", se_names, 4},
+    [FAM_GENERIC] = {"generic", generic_names, 4},
+};
+
+FeatureFamily feature_family(const char *type)
+{
+    for (size_t i = 0; i < sizeof type_families / sizeof *type_families; i++)
+        if (strcmp(type_families[i].type, type) == 0)
+            return type_families[i].family;
+    return FAM_GENERIC;
+}
+
+const char *family_name(FeatureFamily f)
+{
+    return f >= 0 && f < FAM_COUNT ? families[f].name : "?";
+}
+
+const char *const *family_feature_names(FeatureFamily f, int *n)
+{
+    *n = families[f].n;
+    return families[f].features;
+}
+
+static const Shape *tshape(const Graph *g, int t)
+{
+    static const Shape unknown = {.ndim = -1};
+    return t >= 0 ? &g->tensors[t].shape : &unknown;
+}
+
+static double dim(const Shape *s, int i)
+{
+    if (i < 0)
+        i += s->ndim;
+    return s->ndim > i && i >= 0 && s->dims[i] >= 0 ? (double)s->dims[i] : 0;
+}
+
+static double numel_k(const Shape *s)
+{
+    int64_t n = shape_numel(s);
+    return n > 0 ? (double)n / 1000.0 : 0;
+}
+
+static int in0(const Graph *g, int node)
+{
+    return g->nodes[node].ninputs > 0 ? g->nodes[node].inputs[0] : -1;
+}
+
+/* Does the kernel contain a unit with one of these tokens? */
+static int has_token(const NormGraph *ng, const Kernel *k, const char *const *toks, int n)
+{
+    for (int i = 0; i < k->nunits; i++)
+        for (int j = 0; j < n; j++)
+            if (strcmp(ng->units[k->units[i]].token, toks[j]) == 0)
+                return 1;
+    return 0;
+}
+
+static const char *const act_tokens[] = {"relu", "relu6", "clip", "sigmoid", "hsigmoid",
+                                         "hswish", "swish", "tanh", "leakyrelu", "gelu"};
+
+static void conv_features(const Graph *g, const NormGraph *ng, const Kernel *k, Features *f,
+                          const Cost *c)
+{
+    const Node *n = &g->nodes[k->anchor];
+    const Shape *x = tshape(g, in0(g, k->anchor));
+    const Shape *w = tshape(g, n->ninputs > 1 ? n->inputs[1] : -1);
+    const Shape *y = tshape(g, n->noutputs ? n->outputs[0] : -1);
+    int64_t st[2] = {1, 1};
+    node_attr_ints(n, "strides", st, 2);
+    static const char *const add_tok[] = {"add"};
+    double v[16] = {dim(x, 2), dim(x, 3), dim(x, 1), dim(y, 1), dim(w, 2), dim(w, 3),
+                    (double)st[0], (double)node_attr_int(n, "group", 1), dim(y, 2), dim(y, 3),
+                    c->flops / 1e6, (double)c->params / 1e3,
+                    numel_k(x) * 4, numel_k(tshape(g, k->output)) * 4,
+                    has_token(ng, k, add_tok, 1), has_token(ng, k, act_tokens, 10)};
+    memcpy(f->v, v, sizeof v);
+}
+
+int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Features *f)
+{
+    memset(f, 0, sizeof *f);
+    const Unit *first = &ng->units[k->units[0]];
+    /* conv kernels are keyed by their conv flavour, whatever the rule is called */
+    f->family = feature_family(first->token);
+    if (f->family != FAM_CONV)
+        f->family = feature_family(k->type) == FAM_GENERIC ? feature_family(first->token)
+                                                           : feature_family(k->type);
+    f->n = families[f->family].n;
+    Cost c = {0};
+    for (int i = 0; i < k->nnodes; i++) {
+        const Cost *nc = &g->nodes[k->nodes[i]].cost;
+        c.flops += nc->flops;
+        c.params += nc->params;
+        c.bytes_read += nc->bytes_read;
+        c.bytes_written += nc->bytes_written;
+    }
+    const Shape *out = tshape(g, k->output);
+    const Shape *x = tshape(g, in0(g, k->anchor));
+    if (!shape_known(out))
+        return -1;
+    const Node *an = &g->nodes[k->anchor];
+    switch (f->family) {
+    case FAM_CONV:
+        conv_features(g, ng, k, f, &c);
+        break;
+    case FAM_FC: {
+        /* rows = all output elements / output features */
+        double cout = dim(out, -1);
+        double rows = cout > 0 ? (double)shape_numel(out) / cout : 0;
+        double v[6] = {rows, c.params && cout ? (double)(c.params) / cout : dim(x, -1), cout,
+                       c.flops / 1e6, (double)c.params / 1e3,
+                       has_token(ng, k, act_tokens, 10)};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_MATMUL: {
+        const Shape *b = tshape(g, an->ninputs > 1 ? an->inputs[1] : -1);
+        double m = dim(out, -2), n = dim(out, -1);
+        double batch = m * n > 0 ? (double)shape_numel(out) / (m * n) : 0;
+        double v[5] = {batch, m, dim(b, -2), n, c.flops / 1e6};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_POOL: {
+        int64_t ks[2] = {1, 1}, st[2] = {1, 1};
+        node_attr_ints(an, "kernel_shape", ks, 2);
+        node_attr_ints(an, "strides", st, 2);
+        double v[8] = {dim(x, 2), dim(x, 3), dim(x, 1), (double)ks[0], (double)st[0],
+                       dim(out, 2), dim(out, 3), strcmp(an->op, "MaxPool") == 0};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_GPOOL: {
+        double v[3] = {dim(x, 2), dim(x, 3), dim(x, 1)};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_ELTWISE: {
+        double in_k = 0;
+        int bcast = 0, inputs = 0;
+        for (int i = 0; i < an->ninputs; i++) {
+            const Shape *s = tshape(g, an->inputs[i]);
+            in_k += numel_k(s);
+            inputs++;
+            bcast |= shape_numel(s) != shape_numel(out);
+        }
+        double v[5] = {numel_k(out), in_k, inputs, k->nunits, bcast};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_NORM: {
+        double cols = dim(out, -1);
+        double v[3] = {cols > 0 ? (double)shape_numel(out) / cols : 0, cols, numel_k(out)};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_MOVE: {
+        double in_k = 0;
+        for (int i = 0; i < an->ninputs; i++)
+            in_k += numel_k(tshape(g, an->inputs[i]));
+        double v[4] = {in_k, numel_k(out), an->ninputs, an->noutputs};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    case FAM_SE: {
+        /* mid = output channels of the first FC / 1x1 conv in the block */
+        double mid = 0;
+        for (int i = 0; i < k->nnodes && mid == 0; i++) {
+            const Node *n = &g->nodes[k->nodes[i]];
+            if (strcmp(n->op, "Conv") == 0 || strcmp(n->op, "Gemm") == 0 ||
+                strcmp(n->op, "MatMul") == 0)
+                mid = dim(tshape(g, n->noutputs ? n->outputs[0] : -1),
+                          strcmp(n->op, "Conv") == 0 ? 1 : -1);
+        }
+        double v[4] = {dim(x, 2), dim(x, 3), dim(x, 1), mid};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    default: {
+        double v[4] = {c.flops / 1e6, (double)(c.bytes_read + c.bytes_written) / 1e3,
+                       numel_k(out), k->nnodes};
+        memcpy(f->v, v, sizeof v);
+        break;
+    }
+    }
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* kernel_features.h -- what a kernel's latency depends on, as numbers.
+ *
+ * One table (kernel_features.c) maps every kernel type to a feature family and
+ * each family to its feature list, in the spirit of nn-Meter (conv: input
+ * size, channels, kernel, stride, FLOPs, params) plus the memory traffic
+ * that decides latency on a CPU.  Training (nnmeter-build train) and
+ * prediction (the analyzer) call the same function, so they cannot drift.
+ */
+#ifndef NNM_FEATURES_H
+#define NNM_FEATURES_H
+
+#include "fusion/detect.h"
+#include "fusion/normalize.h"
+#include "graph/graph.h"
+
+#define FEAT_MAX 16
+
+typedef enum {
+    FAM_CONV,       /* conv, dwconv, gconv, convtrans (+ fused bn/add/act) */
+    FAM_FC,         /* fully connected (Gemm, MatMul with const weight) */
+    FAM_MATMUL,     /* activation x activation (attention) */
+    FAM_POOL,       /* max/avg pooling */
+    FAM_GPOOL,      /* global pooling */
+    FAM_ELTWISE,    /* activations, add, mul, ... */
+    FAM_NORM,       /* layernorm, softmax, bn alone, instnorm */
+    FAM_MOVE,       /* concat, split, shuffle, transpose, slice, pad, resize */
+    FAM_SE,         /* squeeze-and-excitation */
+    FAM_GENERIC,    /* anything else: FLOPs and bytes */
+    FAM_COUNT
+} FeatureFamily;
+
+typedef struct {
+    FeatureFamily family;
+    int n;
+    double v[FEAT_MAX];
+} Features;
+
+FeatureFamily feature_family(const char *kernel_type);
+const char *family_name(FeatureFamily f);
+/* Names of the family's features, n of them. */
+const char *const *family_feature_names(FeatureFamily f, int *n);
+
+/* Fills f for kernel k.  Unknown dims give zeros (the caller flags the
+ * prediction as a fallback). Returns 0, or -1 when shapes are unknown. */
+int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Features *f);
+
+#endif

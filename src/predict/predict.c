@@ -1,0 +1,391 @@
+/* predict.c -- load and evaluate a device's predictors (see predict.h).
+ *
+ * File format (format 1), all JSON:
+ *   meta.json  {"format":1, "device", "runtime", "cpu", "threads", "date",
+ *               "protocol", "overhead":{"model_ms", "kernel_ms"},
+ *               "fallback":{"base_ms", "ms_per_mflop", "ms_per_kb"}, ...}
+ *   KEY.json   {"format":1, "key", "family", "features":[names], "target":"log_ms",
+ *               "members":[{"base":b, "trees":[{"f":[..],"t":[..],"l":[..],
+ *               "r":[..],"v":[..]}, ...]}, ...]}
+ * A tree is arrays over its nodes: f = feature index (-1 at a leaf), t =
+ * threshold (go left when x < t), l/r = children, v = leaf value.  The
+ * prediction of a member is exp(base + sum of leaves); the members are
+ * bootstrap replicas, whose spread is the uncertainty.
+ */
+#include "predict.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "util/datadir.h"
+
+typedef struct {
+    int n;
+    int *f, *l, *r;
+    double *t, *v;
+} Tree;
+
+typedef struct {
+    double base;
+    Tree *trees;
+    int ntrees;
+} Member;
+
+typedef struct {
+    char key[32];
+    FeatureFamily family;
+    int nfeatures;
+    Member *members;
+    int nmembers;
+} Ensemble;
+
+struct Predictor {
+    char device[64];
+    char runtime[160];
+    char cpu[160];
+    double model_ms, kernel_ms;             /* overhead terms */
+    double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
+    Ensemble *ens;
+    int nens;
+};
+
+static void ensemble_free(Ensemble *e)
+{
+    for (int m = 0; m < e->nmembers; m++) {
+        for (int t = 0; t < e->members[m].ntrees; t++) {
+            Tree *tr = &e->members[m].trees[t];
+            free(tr->f);
+            free(tr->l);
+            free(tr->r);
+            free(tr->t);
+            free(tr->v);
+        }
+        free(e->members[m].trees);
+    }
+    free(e->members);
+}
+
+void predictor_free(Predictor *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->nens; i++)
+        ensemble_free(&p->ens[i]);
+    free(p->ens);
+    free(p);
+}
+
+static char *read_text(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = n >= 0 && (size_t)n <= max ? malloc((size_t)n + 1) : NULL;
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+static double num(const cJSON *o, const char *k, double def)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Reads an array of numbers into a new int or double array of size n. */
+static int read_ints(const cJSON *a, int n, int **out)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n)
+        return -1;
+    *out = malloc((size_t)(n ? n : 1) * sizeof **out);
+    if (!*out)
+        return -1;
+    int i = 0;
+    for (const cJSON *e = a->child; e; e = e->next) {
+        if (!cJSON_IsNumber(e))
+            return -1;
+        (*out)[i++] = e->valueint;
+    }
+    return 0;
+}
+
+static int read_doubles(const cJSON *a, int n, double **out)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n)
+        return -1;
+    *out = malloc((size_t)(n ? n : 1) * sizeof **out);
+    if (!*out)
+        return -1;
+    int i = 0;
+    for (const cJSON *e = a->child; e; e = e->next) {
+        if (!cJSON_IsNumber(e))
+            return -1;
+        (*out)[i++] = e->valuedouble;
+    }
+    return 0;
+}
+
+/* A tree is valid when every child index is in range and points forward,
+ * so evaluation always ends at a leaf. */
+static int read_tree(const cJSON *o, int nfeat, Tree *t)
+{
+    const cJSON *f = cJSON_GetObjectItem(o, "f");
+    int n = cJSON_GetArraySize(f);
+    t->n = n;
+    if (n < 1 || read_ints(f, n, &t->f) || read_ints(cJSON_GetObjectItem(o, "l"), n, &t->l) ||
+        read_ints(cJSON_GetObjectItem(o, "r"), n, &t->r) ||
+        read_doubles(cJSON_GetObjectItem(o, "t"), n, &t->t) ||
+        read_doubles(cJSON_GetObjectItem(o, "v"), n, &t->v))
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (t->f[i] < 0)
+            continue;
+        if (t->f[i] >= nfeat || t->l[i] <= i || t->r[i] <= i || t->l[i] >= n || t->r[i] >= n)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen)
+{
+    char *text = read_text(path, 64u << 20);
+    if (!text) {
+        snprintf(err, errlen, "cannot read predictor '%s'", path);
+        return -1;
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    int rc = -1;
+    if (!root) {
+        snprintf(err, errlen, "predictor '%s' is not valid JSON; rebuild it with "
+                 "nnmeter-build train", path);
+        return -1;
+    }
+    if (num(root, "format", -1) != PREDICTOR_FORMAT) {
+        snprintf(err, errlen, "predictor '%s' has format %g, this build reads format %d; "
+                 "rebuild it with nnmeter-build train", path, num(root, "format", -1),
+                 PREDICTOR_FORMAT);
+        goto out;
+    }
+    snprintf(e->key, sizeof e->key, "%s", str(root, "key"));
+    e->family = feature_family(str(root, "family"));
+    /* the family name is stored; map it back through the table */
+    for (int f = 0; f < FAM_COUNT; f++)
+        if (strcmp(family_name((FeatureFamily)f), str(root, "family")) == 0)
+            e->family = (FeatureFamily)f;
+    int nf;
+    family_feature_names(e->family, &nf);
+    e->nfeatures = nf;
+    if (cJSON_GetArraySize(cJSON_GetObjectItem(root, "features")) != nf) {
+        snprintf(err, errlen, "predictor '%s' was trained on %d features, this build uses %d; "
+                 "rebuild it with nnmeter-build train", path,
+                 cJSON_GetArraySize(cJSON_GetObjectItem(root, "features")), nf);
+        goto out;
+    }
+    const cJSON *members = cJSON_GetObjectItem(root, "members");
+    int nm = cJSON_GetArraySize(members);
+    e->members = calloc((size_t)(nm ? nm : 1), sizeof *e->members);
+    if (nm < 1 || !e->members)
+        goto bad;
+    for (const cJSON *m = members->child; m; m = m->next) {
+        Member *mb = &e->members[e->nmembers++];
+        mb->base = num(m, "base", 0);
+        const cJSON *trees = cJSON_GetObjectItem(m, "trees");
+        int nt = cJSON_GetArraySize(trees);
+        mb->trees = calloc((size_t)(nt ? nt : 1), sizeof *mb->trees);
+        if (!mb->trees)
+            goto bad;
+        for (const cJSON *t = trees ? trees->child : NULL; t; t = t->next)
+            if (read_tree(t, nf, &mb->trees[mb->ntrees++]))
+                goto bad;
+    }
+    rc = 0;
+    goto out;
+bad:
+    snprintf(err, errlen, "predictor '%s' is corrupt (bad tree arrays); rebuild it with "
+             "nnmeter-build train", path);
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n > k && strcmp(s + n - k, suf) == 0;
+}
+
+Predictor *predictor_load(const char *device, char *err, size_t errlen)
+{
+    err[0] = 0;
+    char dir[600], path[900];
+    snprintf(dir, sizeof dir, "%s/predictors/%s", nnm_datadir(), device);
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    char *text = read_text(path, 16u << 20);
+    if (!text)
+        return NULL; /* no predictors: a rules-only device */
+    cJSON *meta = cJSON_Parse(text);
+    free(text);
+    if (!meta) {
+        snprintf(err, errlen, "'%s' is not valid JSON; rebuild with nnmeter-build train", path);
+        return NULL;
+    }
+    Predictor *p = calloc(1, sizeof *p);
+    if (!p) {
+        cJSON_Delete(meta);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (num(meta, "format", -1) != PREDICTOR_FORMAT) {
+        snprintf(err, errlen, "'%s' has format %g, this build reads format %d; rebuild with "
+                 "nnmeter-build train", path, num(meta, "format", -1), PREDICTOR_FORMAT);
+        goto fail;
+    }
+    snprintf(p->device, sizeof p->device, "%s", device);
+    snprintf(p->runtime, sizeof p->runtime, "%s", str(meta, "runtime"));
+    snprintf(p->cpu, sizeof p->cpu, "%s", str(meta, "cpu"));
+    const cJSON *ov = cJSON_GetObjectItem(meta, "overhead");
+    p->model_ms = num(ov, "model_ms", 0);
+    p->kernel_ms = num(ov, "kernel_ms", 0);
+    const cJSON *fb = cJSON_GetObjectItem(meta, "fallback");
+    p->fb_base = num(fb, "base_ms", 0.001);
+    p->fb_per_mflop = num(fb, "ms_per_mflop", 1e-3);
+    p->fb_per_kb = num(fb, "ms_per_kb", 1e-4);
+    cJSON_Delete(meta);
+    meta = NULL;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (!has_suffix(de->d_name, ".json") || strcmp(de->d_name, "meta.json") == 0)
+            continue;
+        Ensemble *ne = realloc(p->ens, (size_t)(p->nens + 1) * sizeof *ne);
+        if (!ne)
+            break;
+        p->ens = ne;
+        memset(&p->ens[p->nens], 0, sizeof *ne);
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (read_ensemble(path, &p->ens[p->nens], err, errlen)) {
+            ensemble_free(&p->ens[p->nens]);
+            closedir(d);
+            goto fail;
+        }
+        p->nens++;
+    }
+    if (d)
+        closedir(d);
+    return p;
+fail:
+    cJSON_Delete(meta);
+    predictor_free(p);
+    return NULL;
+}
+
+void kernel_key(const NormGraph *ng, const Kernel *k, char out[32])
+{
+    const char *first = ng->units[k->units[0]].token;
+    snprintf(out, 32, "%.31s", feature_family(first) == FAM_CONV ? first : k->type);
+}
+
+static double tree_eval(const Tree *t, const double *x)
+{
+    int i = 0;
+    while (t->f[i] >= 0)
+        i = x[t->f[i]] < t->t[i] ? t->l[i] : t->r[i];
+    return t->v[i];
+}
+
+static const Ensemble *find(const Predictor *p, const char *key)
+{
+    for (int i = 0; i < p->nens; i++)
+        if (strcmp(p->ens[i].key, key) == 0)
+            return &p->ens[i];
+    return NULL;
+}
+
+static void roofline(const Predictor *p, const Graph *g, const Kernel *k, Prediction *out)
+{
+    double flops = 0, bytes = 0;
+    for (int i = 0; i < k->nnodes; i++) {
+        const Cost *c = &g->nodes[k->nodes[i]].cost;
+        flops += c->flops;
+        bytes += (double)(c->bytes_read + c->bytes_written);
+    }
+    double base = p ? p->fb_base : 0.001, pf = p ? p->fb_per_mflop : 1e-3,
+           pb = p ? p->fb_per_kb : 1e-4;
+    out->ms = base + pf * flops / 1e6 + pb * bytes / 1e3;
+    out->lo = out->ms * 0.5;
+    out->hi = out->ms * 2.0;
+    out->source = PRED_FALLBACK;
+}
+
+void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, const Kernel *k,
+                    Prediction *out)
+{
+    memset(out, 0, sizeof *out);
+    kernel_key(ng, k, out->key);
+    Features f;
+    const Ensemble *e = NULL;
+    int ok = kernel_features(g, ng, k, &f) == 0;
+    if (p && ok) {
+        e = find(p, out->key);
+        out->source = PRED_MODEL;
+        if (!e || e->family != f.family) {
+            e = find(p, family_name(f.family));
+            out->source = PRED_FAMILY;
+        }
+        if (e && e->family != f.family)
+            e = NULL;
+    }
+    if (!e) {
+        roofline(p, g, k, out);
+        return;
+    }
+    double sum = 0, lo = INFINITY, hi = 0;
+    for (int m = 0; m < e->nmembers; m++) {
+        const Member *mb = &e->members[m];
+        double s = mb->base;
+        for (int t = 0; t < mb->ntrees; t++)
+            s += tree_eval(&mb->trees[t], f.v);
+        double ms = exp(s);
+        sum += ms;
+        lo = ms < lo ? ms : lo;
+        hi = ms > hi ? ms : hi;
+    }
+    out->ms = sum / e->nmembers;
+    out->lo = lo;
+    out->hi = hi;
+}
+
+double predictor_overhead_ms(const Predictor *p, int nkernels)
+{
+    return p ? p->model_ms + p->kernel_ms * nkernels : 0;
+}
+
+const char *predictor_runtime(const Predictor *p)
+{
+    return p ? p->runtime : "";
+}
+
+const char *predictor_cpu(const Predictor *p)
+{
+    return p ? p->cpu : "";
+}

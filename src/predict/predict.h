@@ -1,0 +1,56 @@
+/* predict.h -- kernel and model latency from a device's predictors.
+ *
+ * A device's predictors live in predictors/<device>/: meta.json (runtime,
+ * CPU, protocol, overhead terms, fallback fit, evaluation) and one tree
+ * ensemble per kernel key (<key>.json, trained by `nnmeter-build train`
+ * with libxgboost and stored in our own compact form, evaluated here
+ * without libxgboost).  The key is the kernel type, except that conv
+ * kernels are keyed by their conv flavour (conv, dwconv, gconv, convtrans).
+ * A kernel whose key has no ensemble uses its family's ensemble, and
+ * failing that a roofline fit (FLOPs and bytes) -- always flagged, never a
+ * silent zero.
+ */
+#ifndef NNM_PREDICT_H
+#define NNM_PREDICT_H
+
+#include <stddef.h>
+
+#include "kernel_features.h"
+#include "fusion/detect.h"
+#include "fusion/normalize.h"
+#include "graph/graph.h"
+
+#define PREDICTOR_FORMAT 1
+
+typedef enum { PRED_MODEL = 0, PRED_FAMILY, PRED_FALLBACK } PredSource;
+
+typedef struct {
+    double ms;              /* predicted latency */
+    double lo, hi;          /* ensemble range */
+    PredSource source;
+    char key[32];           /* the kernel key looked up */
+} Prediction;
+
+typedef struct Predictor Predictor;
+
+/* Loads predictors/<device>/ under the data directory.  Returns NULL with
+ * err empty when the device has no predictors (a rules-only device), NULL
+ * with err set when a file is missing, corrupt or of another format. */
+Predictor *predictor_load(const char *device, char *err, size_t errlen);
+void predictor_free(Predictor *p);
+
+/* The kernel key of k ("conv", "dwconv", "fc", "relu", ...). */
+void kernel_key(const NormGraph *ng, const Kernel *k, char out[32]);
+
+/* Predicts one kernel.  Always fills out (a fallback when needed). */
+void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, const Kernel *k,
+                    Prediction *out);
+
+/* Per-model overhead the runtime adds on top of its kernels (ms). */
+double predictor_overhead_ms(const Predictor *p, int nkernels);
+
+/* Metadata for display: runtime and CPU strings. */
+const char *predictor_runtime(const Predictor *p);
+const char *predictor_cpu(const Predictor *p);
+
+#endif
