@@ -52,7 +52,7 @@ case "${1:-}" in
 run)
     install_packages
     configure build
-    exec ./build/nnmeter-tui --report samples/resnet_block.onnx
+    exec ./build/nnmeter-tui --report samples/mobilenetv3.onnx
     ;;
 test)
     install_packages
