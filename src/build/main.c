@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "match.h"
 #include "measure.h"
 #include "model.h"
 #include "onnx/onnx_write.h"
@@ -38,6 +39,7 @@ static int cmd_zoo(int argc, char **argv);
 static const Command commands[] = {
     {"zoo", cmd_zoo, "write synthetic models of classic CNN and transformer families"},
     {"measure", measure_main, "time models on a runtime with a noise-proof protocol"},
+    {"match", match_main, "compare detected kernels with the kernels a runtime ran"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,338 @@
+/* match.c -- runtime profiles against detected kernels (see match.h). */
+#include "match.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "predict/kernel_features.h"
+#include "predict/predict.h"
+
+static int is_reorder(const char *op)
+{
+    return strcmp(op, "ReorderInput") == 0 || strcmp(op, "ReorderOutput") == 0;
+}
+
+/* Kernel index for an ONNX node or tensor name; -1 when unknown, -2 when
+ * it names a free node. */
+static int kernel_of_name(const Graph *g, const DeviceView *v, const char *name)
+{
+    for (int i = 0; i < g->nnodes; i++)
+        if (strcmp(g->nodes[i].name, name) == 0)
+            return v->part.node_kernel[i] >= 0 ? v->part.node_kernel[i] : -2;
+    int t = graph_find_tensor(g, name);
+    if (t >= 0 && g->tensors[t].producer >= 0) {
+        int k = v->part.node_kernel[g->tensors[t].producer];
+        return k >= 0 ? k : -2;
+    }
+    return -1;
+}
+
+/* ORT names a fused node after an ONNX node, or after a tensor with
+ * "_nchwc" appended, or after a node with "/<Fusion>" appended. */
+static int resolve(const Graph *g, const DeviceView *v, const char *ev)
+{
+    int k = kernel_of_name(g, v, ev);
+    if (k != -1)
+        return k;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", ev);
+    size_t n = strlen(buf);
+    if (n > 6 && strcmp(buf + n - 6, "_nchwc") == 0) {
+        buf[n - 6] = 0;
+        k = kernel_of_name(g, v, buf);
+        if (k != -1)
+            return k;
+    }
+    /* "<node>/MatMulAddFusion", "<node>/MatMulScaleFusion/" */
+    char *fusion = strstr(buf, "Fusion");
+    if (fusion) {
+        *fusion = 0;
+        char *slash = strrchr(buf, '/');
+        if (slash && slash != buf) {
+            *slash = 0;
+            return kernel_of_name(g, v, buf);
+        }
+    }
+    return -1;
+}
+
+/* Runtime kernels of ops the device calls free (the Reshapes ORT puts
+ * around a 3-D Gemm, say) are elided work, whatever their name. */
+static int free_op(const DeviceView *v, const char *op)
+{
+    char tok[TOKEN_MAX];
+    size_t i = 0;
+    for (; op[i] && i < TOKEN_MAX - 1; i++)
+        tok[i] = (char)(op[i] >= 'A' && op[i] <= 'Z' ? op[i] - 'A' + 'a' : op[i]);
+    tok[i] = 0;
+    const RuleSet *rs = &v->dev->rules;
+    for (int k = 0; k < rs->nfree; k++)
+        if (strcmp(rs->free_tokens[k], tok) == 0)
+            return 1;
+    return 0;
+}
+
+static int same_dims(const cJSON *dims, const Shape *s)
+{
+    if (!cJSON_IsArray(dims) || s->ndim != cJSON_GetArraySize(dims))
+        return 0;
+    int i = 0;
+    for (const cJSON *d = dims->child; d; d = d->next, i++)
+        if (!cJSON_IsNumber(d) || (int64_t)d->valuedouble != s->dims[i])
+            return 0;
+    return 1;
+}
+
+int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, MatchResult *m)
+{
+    memset(m, 0, sizeof *m);
+    const cJSON *prof = cJSON_GetObjectItem(cJSON_GetObjectItem(record, "profile"), "kernels");
+    if (!cJSON_IsArray(prof))
+        return -1;
+    m->nkernels = v->part.nkernels;
+    m->k = calloc((size_t)(m->nkernels ? m->nkernels : 1), sizeof *m->k);
+    if (!m->k)
+        return -1;
+    int last = -1; /* last kernel matched by name, in execution order */
+    for (const cJSON *e = prof->child; e; e = e->next) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(e, "name"));
+        const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(e, "op_name"));
+        double ms = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms"));
+        if (!name || !op)
+            continue;
+        m->kernel_sum_ms += ms;
+        if (is_reorder(op)) {
+            m->reorder_ms += ms;
+            m->reorders++;
+            continue;
+        }
+        int k = resolve(g, v, name);
+        if (k == -2 || (k == -1 && free_op(v, op))) {
+            m->free_ms += ms;
+            continue;
+        }
+        if (k >= 0) {
+            m->k[k].events++;
+            m->k[k].ms += ms;
+            last = k;
+            continue;
+        }
+        /* runtime-made: the next kernel in graph order with this shape */
+        const cJSON *shape = cJSON_GetObjectItem(e, "output_shape");
+        int cand = last + 1;
+        while (cand < m->nkernels && m->k[cand].events > 0)
+            cand++;
+        if (cand < m->nkernels && v->part.kernels[cand].output >= 0 &&
+            same_dims(shape, &g->tensors[v->part.kernels[cand].output].shape)) {
+            m->k[cand].split++;
+            m->k[cand].ms += ms;
+            continue;
+        }
+        m->theirs_only++;
+        if (!m->first_problem[0])
+            snprintf(m->first_problem, sizeof m->first_problem,
+                     "runtime kernel '%.100s' (%.40s) matches no kernel of ours", name, op);
+    }
+    for (int i = 0; i < m->nkernels; i++) {
+        const KernelTruth *t = &m->k[i];
+        const Kernel *kk = &v->part.kernels[i];
+        if (t->events == 1 || (t->events == 0 && t->split > 0)) {
+            m->agree++;
+        } else if (t->events == 0) {
+            m->ours_only++;
+            if (!m->first_problem[0])
+                snprintf(m->first_problem, sizeof m->first_problem,
+                         "our kernel '%.100s' (%.60s) has no runtime kernel: the runtime "
+                         "fused it elsewhere", g->nodes[kk->anchor].name, kk->ops);
+        } else {
+            m->fused_more++;
+            if (!m->first_problem[0])
+                snprintf(m->first_problem, sizeof m->first_problem,
+                         "our kernel '%.100s' (%.60s) ran as %d runtime kernels",
+                         g->nodes[kk->anchor].name, kk->ops, t->events);
+        }
+    }
+    return 0;
+}
+
+void match_free(MatchResult *m)
+{
+    free(m->k);
+    m->k = NULL;
+}
+
+/* ---- the subcommand ---------------------------------------------------- */
+
+static int record_inputs(const cJSON *rec, InputSpec *specs, int max)
+{
+    const cJSON *in = cJSON_GetObjectItem(rec, "inputs");
+    int n = 0;
+    for (const cJSON *e = in ? in->child : NULL; e && n < max; e = e->next) {
+        InputSpec *s = &specs[n++];
+        snprintf(s->name, sizeof s->name, "%s", e->string);
+        shape_unknown(&s->shape);
+        s->shape.ndim = 0;
+        for (const cJSON *d = e->child; d && s->shape.ndim < GRAPH_MAX_DIMS; d = d->next)
+            s->shape.dims[s->shape.ndim++] = (int64_t)d->valuedouble;
+    }
+    return n;
+}
+
+static void write_kernel_samples(FILE *f, const Graph *g, const DeviceView *v,
+                                 const MatchResult *m, const char *model)
+{
+    for (int i = 0; i < v->part.nkernels; i++) {
+        const KernelTruth *t = &m->k[i];
+        if (!(t->events == 1 || (t->events == 0 && t->split > 0)))
+            continue;
+        const Kernel *k = &v->part.kernels[i];
+        Features ft;
+        if (kernel_features(g, &v->ng, k, &ft))
+            continue;
+        char key[32];
+        kernel_key(&v->ng, k, key);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "model", model);
+        cJSON_AddStringToObject(o, "kernel", g->nodes[k->anchor].name);
+        cJSON_AddStringToObject(o, "key", key);
+        cJSON_AddStringToObject(o, "family", family_name(ft.family));
+        cJSON_AddStringToObject(o, "ops", k->ops);
+        cJSON *fa = cJSON_AddArrayToObject(o, "features");
+        for (int j = 0; j < ft.n; j++)
+            cJSON_AddItemToArray(fa, cJSON_CreateNumber(ft.v[j]));
+        cJSON_AddNumberToObject(o, "ms", t->ms);
+        char *s = cJSON_PrintUnformatted(o);
+        if (s)
+            fprintf(f, "%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(o);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: nnmeter-build match --device NAME [--kernels OUT.jsonl] "
+               "[--models OUT.jsonl] [--verbose] DATA.jsonl...\n"
+               "Compares the kernels NAME's rules detect with the kernels the runtime\n"
+               "executed (the profiles in measurement records), prints the agreement,\n"
+               "and writes per-kernel training samples and per-model overheads.\n");
+}
+
+int match_main(int argc, char **argv)
+{
+    const char *device = NULL, *kout = NULL, *mout = NULL;
+    int verbose = 0;
+    static const struct option longopts[] = {
+        {"device", required_argument, 0, 'd'}, {"kernels", required_argument, 0, 'k'},
+        {"models", required_argument, 0, 'm'}, {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:k:m:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': device = optarg; break;
+        case 'k': kout = optarg; break;
+        case 'm': mout = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "nnmeter-build match: bad option '%s'; see --help\n",
+                    argv[optind - 1]);
+            return 1;
+        }
+    }
+    if (!device || optind >= argc) {
+        fprintf(stderr, "nnmeter-build match: needs --device and measurement files; see --help\n");
+        return 1;
+    }
+    char err[1024];
+    Device dev;
+    if (device_load(device, &dev, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build match: %s\n", err);
+        return 2;
+    }
+    FILE *kf = kout ? fopen(kout, "w") : NULL;
+    FILE *mf = mout ? fopen(mout, "w") : NULL;
+    if ((kout && !kf) || (mout && !mf)) {
+        fprintf(stderr, "nnmeter-build match: cannot write output: %s\n", strerror(errno));
+        device_free(&dev);
+        return 3;
+    }
+    long agree = 0, total = 0, models = 0, perfect = 0;
+    int code = 0;
+    for (int a = optind; a < argc; a++) {
+        FILE *in = fopen(argv[a], "r");
+        if (!in) {
+            fprintf(stderr, "nnmeter-build match: cannot open '%s': %s\n", argv[a],
+                    strerror(errno));
+            code = 2;
+            continue;
+        }
+        char *line = NULL;
+        size_t cap = 0;
+        int lineno = 0;
+        while (getline(&line, &cap, in) > 0) {
+            lineno++;
+            cJSON *rec = cJSON_Parse(line);
+            const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+            if (!model) {
+                fprintf(stderr, "nnmeter-build match: %s:%d is not a measurement record\n",
+                        argv[a], lineno);
+                cJSON_Delete(rec);
+                code = 2;
+                continue;
+            }
+            InputSpec specs[16];
+            int ns = record_inputs(rec, specs, 16);
+            int oc;
+            Graph *g = model_open(model, specs, ns, err, sizeof err, &oc);
+            DeviceView v;
+            MatchResult m;
+            if (!g || device_view(g, &dev, &v)) {
+                fprintf(stderr, "nnmeter-build match: %s: %s\n", model, g ? "out of memory" : err);
+                graph_free(g);
+                cJSON_Delete(rec);
+                code = 2;
+                continue;
+            }
+            if (match_profile(g, &v, rec, &m) == 0) {
+                int t = m.nkernels + m.theirs_only;
+                agree += m.agree;
+                total += t;
+                models++;
+                perfect += m.agree == t;
+                if (verbose || m.agree != t)
+                    printf("%-50s %4d/%-4d kernels agree%s%s\n", model, m.agree, t,
+                           m.first_problem[0] ? "  e.g. " : "", m.first_problem);
+                if (kf)
+                    write_kernel_samples(kf, g, &v, &m, model);
+                if (mf) {
+                    double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+                    fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
+                            "\"reorder_ms\":%.6f,\"reorders\":%d,\"free_ms\":%.6f,"
+                            "\"kernels\":%d,\"matched\":%d}\n", model, lat, m.kernel_sum_ms,
+                            m.reorder_ms, m.reorders, m.free_ms, m.nkernels, m.agree);
+                }
+            }
+            match_free(&m);
+            device_view_free(&v);
+            graph_free(g);
+            cJSON_Delete(rec);
+        }
+        free(line);
+        fclose(in);
+    }
+    printf("device %s: %ld/%ld kernels agree (%.2f%%) over %ld models, %ld models fully\n",
+           device, agree, total, total ? 100.0 * agree / total : 0, models, perfect);
+    if (kf)
+        fclose(kf);
+    if (mf)
+        fclose(mf);
+    device_free(&dev);
+    return code;
+}

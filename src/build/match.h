@@ -1,0 +1,50 @@
+/* match.h -- our kernels against the kernels a runtime really executed.
+ *
+ * A measurement record (measure.c) carries the runtime's per-kernel
+ * profile.  Matching maps every profiled kernel to one of our detected
+ * kernels, by the names ONNX Runtime gives fused nodes (the ONNX node
+ * name, or the fused chain's output tensor + "_nchwc"), then by output
+ * shape for kernels the runtime created itself (a HardSwish it splits into
+ * HardSigmoid + Mul).  Layout conversions (ReorderInput/ReorderOutput) are
+ * runtime overhead, not kernels of the model.
+ *
+ * Two uses: checking a device's rules (a kernel agrees when exactly one
+ * runtime kernel maps to it, or several that the runtime split from it),
+ * and turning whole-model profiles into per-kernel training samples.
+ */
+#ifndef NNM_MATCH_H
+#define NNM_MATCH_H
+
+#include <cjson/cJSON.h>
+
+#include "device.h"
+
+typedef struct {
+    double ms;                /* summed profile time of the runtime kernels mapped here */
+    int events;               /* runtime kernels mapped here by name */
+    int split;                /* runtime kernels mapped here by shape (runtime-made) */
+} KernelTruth;
+
+typedef struct {
+    KernelTruth *k;           /* per kernel of the view */
+    int nkernels;
+    int agree;                /* kernels with exactly one runtime kernel (+ splits) */
+    int ours_only;            /* kernels no runtime kernel maps to */
+    int fused_more;           /* kernels several named runtime kernels map to */
+    int theirs_only;          /* runtime kernels mapped to nothing */
+    double reorder_ms;        /* layout conversions */
+    int reorders;
+    double free_ms;           /* runtime kernels for ops we call free */
+    double kernel_sum_ms;     /* all runtime kernels */
+    char first_problem[256];  /* one example disagreement, for the report */
+} MatchResult;
+
+/* Matches the "profile" of a measurement record against view v of graph g.
+ * Returns 0, or -1 when the record has no profile. */
+int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, MatchResult *out);
+void match_free(MatchResult *m);
+
+/* `nnmeter-build match --device D [--kernels OUT.jsonl] DATA.jsonl...` */
+int match_main(int argc, char **argv);
+
+#endif
