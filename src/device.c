@@ -123,10 +123,10 @@ static int predict_view(const Graph *g, DeviceView *v)
         v->total_hi += pr->hi;
         v->nfallback += pr->source == PRED_FALLBACK;
     }
-    double oh = predictor_overhead_ms(p, v->part.nkernels);
-    v->total_ms += oh;
-    v->total_lo += oh;
-    v->total_hi += oh;
+    int n = v->part.nkernels;
+    v->total_ms = predictor_total_ms(p, v->total_ms, n);
+    v->total_lo = predictor_total_ms(p, v->total_lo, n);
+    v->total_hi = predictor_total_ms(p, v->total_hi, n);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "match.h"
+#include "train.h"
 #include "measure.h"
 #include "model.h"
 #include "onnx/onnx_write.h"
@@ -40,6 +41,7 @@ static const Command commands[] = {
     {"zoo", cmd_zoo, "write synthetic models of classic CNN and transformer families"},
     {"measure", measure_main, "time models on a runtime with a noise-proof protocol"},
     {"match", match_main, "compare detected kernels with the kernels a runtime ran"},
+    {"train", train_main, "train kernel predictors (libxgboost) from kernel samples"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

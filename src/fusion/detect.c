@@ -9,8 +9,8 @@ typedef struct {
     const Graph *g;
     const NormGraph *ng;
     const RuleSet *rs;
-    int *ncons;               /* per tensor: number of consuming nodes */
-    int *sole;                /* per tensor: the consuming node when exactly one */
+    int *ncons;               /* per tensor: number of consuming units */
+    int *sole;                /* per tensor: the consuming unit when exactly one */
     pcre2_match_data *md;
 } Det;
 
@@ -23,14 +23,19 @@ static int build_consumers(Det *d)
         return -1;
     for (int t = 0; t < g->ntensors; t++)
         d->sole[t] = -1;
+    /* Counted per unit, not per node: a composite reading its input in two
+     * nodes (hswish's Add and Mul both read x) is still its only consumer.
+     * Skipping a repeat of the last unit seen makes the count exactly 1
+     * when one unit consumes t, and at least 2 otherwise. */
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
+        int u = d->ng->node_unit[i];
         for (int k = 0; k < n->ninputs; k++) {
             int t = n->inputs[k];
-            if (t < 0 || d->sole[t] == i)
+            if (t < 0 || d->sole[t] == u)
                 continue; /* Mul(x, x) consumes x once */
             d->ncons[t]++;
-            d->sole[t] = i;
+            d->sole[t] = u;
         }
     }
     return 0;
@@ -50,7 +55,7 @@ static int next_unit(const Det *d, int u)
             if (n->outputs[k] >= 0 && d->ncons[n->outputs[k]] > 0)
                 return -1;
     }
-    return d->ng->node_unit[d->sole[t]];
+    return d->sole[t];
 }
 
 static SideKind side_kind(const Rule *r, const char *tok)

@@ -70,16 +70,20 @@ static char *translate(const char *src, int **map, char *err, size_t errlen, int
                 free(m);
                 return NULL;
             }
+            /* grouped, so a quantifier after the token applies to all of
+             * it ("bn?" -> "(<bn>)?", not "<bn>?") */
+            EMIT('(', c0);
             EMIT('<', c0);
             for (size_t k = 0; k < len; k++)
                 EMIT(tok[k], c0 + (int)k);
             EMIT('>', c0 + (int)len - 1);
+            EMIT(')', c0 + (int)len - 1);
             tokens++;
             i = j;
             continue;
         }
         if (ch == '.') {
-            const char *any = "<[a-z0-9_]+>";
+            const char *any = "(<[a-z0-9_]+>)";
             for (const char *a = any; *a; a++)
                 EMIT(*a, c0);
             tokens++;

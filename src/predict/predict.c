@@ -2,15 +2,16 @@
  *
  * File format (format 1), all JSON:
  *   meta.json  {"format":1, "device", "runtime", "cpu", "threads", "date",
- *               "protocol", "overhead":{"model_ms", "kernel_ms"},
+ *               "protocol", "overhead":{"model_ms", "kernel_ms", "kernel_scale"},
  *               "fallback":{"base_ms", "ms_per_mflop", "ms_per_kb"}, ...}
  *   KEY.json   {"format":1, "key", "family", "features":[names], "target":"log_ms",
  *               "members":[{"base":b, "trees":[{"f":[..],"t":[..],"l":[..],
  *               "r":[..],"v":[..]}, ...]}, ...]}
  * A tree is arrays over its nodes: f = feature index (-1 at a leaf), t =
  * threshold (go left when x < t), l/r = children, v = leaf value.  The
- * prediction of a member is exp(base + sum of leaves); the members are
- * bootstrap replicas, whose spread is the uncertainty.
+ * prediction of a member is exp(base + sum of leaves); the range widens
+ * the members' spread by "band", the ensemble's cross-validated 90th
+ * percentile of |log(predicted/measured)|.
  */
 #include "predict.h"
 
@@ -42,13 +43,14 @@ typedef struct {
     int nfeatures;
     Member *members;
     int nmembers;
+    double band;              /* cross-validated 90% |log error|, for the range */
 } Ensemble;
 
 struct Predictor {
     char device[64];
     char runtime[160];
     char cpu[160];
-    double model_ms, kernel_ms;             /* overhead terms */
+    double model_ms, kernel_ms, kernel_scale; /* overhead terms */
     double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
     Ensemble *ens;
     int nens;
@@ -187,6 +189,7 @@ static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen
         goto out;
     }
     snprintf(e->key, sizeof e->key, "%s", str(root, "key"));
+    e->band = num(root, "band", 0);
     e->family = feature_family(str(root, "family"));
     /* the family name is stored; map it back through the table */
     for (int f = 0; f < FAM_COUNT; f++)
@@ -266,6 +269,7 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     const cJSON *ov = cJSON_GetObjectItem(meta, "overhead");
     p->model_ms = num(ov, "model_ms", 0);
     p->kernel_ms = num(ov, "kernel_ms", 0);
+    p->kernel_scale = num(ov, "kernel_scale", 0);
     const cJSON *fb = cJSON_GetObjectItem(meta, "fallback");
     p->fb_base = num(fb, "base_ms", 0.001);
     p->fb_per_mflop = num(fb, "ms_per_mflop", 1e-3);
@@ -308,8 +312,9 @@ void kernel_key(const NormGraph *ng, const Kernel *k, char out[32])
 static double tree_eval(const Tree *t, const double *x)
 {
     int i = 0;
+    /* compared in single precision, as XGBoost trained them */
     while (t->f[i] >= 0)
-        i = x[t->f[i]] < t->t[i] ? t->l[i] : t->r[i];
+        i = (float)x[t->f[i]] < (float)t->t[i] ? t->l[i] : t->r[i];
     return t->v[i];
 }
 
@@ -371,13 +376,15 @@ void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, con
         hi = ms > hi ? ms : hi;
     }
     out->ms = sum / e->nmembers;
-    out->lo = lo;
-    out->hi = hi;
+    out->lo = lo * exp(-e->band);
+    out->hi = hi * exp(e->band);
 }
 
-double predictor_overhead_ms(const Predictor *p, int nkernels)
+double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels)
 {
-    return p ? p->model_ms + p->kernel_ms * nkernels : 0;
+    if (!p)
+        return kernel_sum_ms;
+    return p->model_ms + p->kernel_ms * nkernels + (1 + p->kernel_scale) * kernel_sum_ms;
 }
 
 const char *predictor_runtime(const Predictor *p)

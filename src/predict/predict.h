@@ -46,8 +46,10 @@ void kernel_key(const NormGraph *ng, const Kernel *k, char out[32]);
 void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, const Kernel *k,
                     Prediction *out);
 
-/* Per-model overhead the runtime adds on top of its kernels (ms). */
-double predictor_overhead_ms(const Predictor *p, int nkernels);
+/* Model latency from its kernels' predicted sum: the runtime adds a fixed
+ * cost, a cost per kernel, and time proportional to the kernels' (layout
+ * conversions, session overhead), all fitted on measured models. */
+double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels);
 
 /* Metadata for display: runtime and CPU strings. */
 const char *predictor_runtime(const Predictor *p);

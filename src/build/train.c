@@ -1,0 +1,651 @@
+/* train.c -- train a device's kernel predictors with libxgboost (see train.h).
+ *
+ * Target: log(ms), so the trees fit relative error, which is what ±10%
+ * accuracy asks for.  Trees are exported from XGBoost's JSON model into
+ * our compact format (src/predict/predict.c documents it).
+ */
+#include "train.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <xgboost/c_api.h>
+
+#include "measure.h"
+#include "predict/kernel_features.h"
+#include "predict/predict.h"
+
+typedef struct {
+    char model[256];
+    char key[32];
+    int family;
+    double f[FEAT_MAX];
+    double ms;
+    double oof;               /* out-of-fold prediction (ms) */
+} Sample;
+
+typedef struct {
+    int rounds, depth, folds, min_samples;
+    double eta;
+} TrainOpts;
+
+/* ---- input ----------------------------------------------------------------- */
+
+static int family_index(const char *name)
+{
+    for (int f = 0; f < FAM_COUNT; f++)
+        if (strcmp(family_name((FeatureFamily)f), name) == 0)
+            return f;
+    return -1;
+}
+
+static Sample *load_samples(const char *path, int *n, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    Sample *s = NULL;
+    int cap = 0;
+    *n = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    int lineno = 0;
+    while (getline(&line, &lcap, f) > 0) {
+        lineno++;
+        cJSON *o = cJSON_Parse(line);
+        const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(o, "key"));
+        const char *fam = cJSON_GetStringValue(cJSON_GetObjectItem(o, "family"));
+        const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(o, "model"));
+        const cJSON *feat = cJSON_GetObjectItem(o, "features");
+        double ms = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "ms"));
+        int fi = fam ? family_index(fam) : -1;
+        int nf = 0;
+        if (fi >= 0)
+            family_feature_names((FeatureFamily)fi, &nf);
+        if (!key || fi < 0 || !model || cJSON_GetArraySize(feat) != nf || !(ms > 0)) {
+            snprintf(err, errlen, "%s:%d is not a kernel sample of this build "
+                     "(make it with nnmeter-build match --kernels)", path, lineno);
+            cJSON_Delete(o);
+            free(line);
+            free(s);
+            fclose(f);
+            return NULL;
+        }
+        if (*n >= cap) {
+            cap = cap ? cap * 2 : 1024;
+            Sample *ns = realloc(s, (size_t)cap * sizeof *ns);
+            if (!ns) {
+                cJSON_Delete(o);
+                break;
+            }
+            s = ns;
+        }
+        Sample *x = &s[(*n)++];
+        memset(x, 0, sizeof *x);
+        snprintf(x->model, sizeof x->model, "%s", model);
+        snprintf(x->key, sizeof x->key, "%s", key);
+        x->family = fi;
+        int j = 0;
+        for (const cJSON *e = feat->child; e; e = e->next)
+            x->f[j++] = e->valuedouble;
+        x->ms = ms;
+        cJSON_Delete(o);
+    }
+    free(line);
+    fclose(f);
+    return s;
+}
+
+/* ---- xgboost --------------------------------------------------------------- */
+
+#define XGB(call)                                                                       \
+    do {                                                                                \
+        if ((call) != 0) {                                                              \
+            fprintf(stderr, "nnmeter-build train: xgboost: %s\n", XGBGetLastError());   \
+            goto fail;                                                                  \
+        }                                                                               \
+    } while (0)
+
+static DMatrixHandle make_matrix(Sample *const *rows, int n, int nf, int with_labels)
+{
+    float *x = malloc((size_t)n * (size_t)nf * sizeof *x);
+    float *y = malloc((size_t)n * sizeof *y);
+    DMatrixHandle d = NULL;
+    if (!x || !y)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < nf; j++)
+            x[i * nf + j] = (float)rows[i]->f[j];
+        y[i] = (float)log(rows[i]->ms);
+    }
+    if (XGDMatrixCreateFromMat(x, (bst_ulong)n, (bst_ulong)nf, NAN, &d) != 0) {
+        d = NULL;
+        goto out;
+    }
+    if (with_labels && XGDMatrixSetFloatInfo(d, "label", y, (bst_ulong)n) != 0) {
+        XGDMatrixFree(d);
+        d = NULL;
+    }
+out:
+    free(x);
+    free(y);
+    return d;
+}
+
+static BoosterHandle train_booster(Sample *const *rows, int n, int nf, const TrainOpts *o,
+                                   int seed)
+{
+    DMatrixHandle d = make_matrix(rows, n, nf, 1);
+    BoosterHandle b = NULL;
+    if (!d)
+        return NULL;
+    char buf[32];
+    XGB(XGBoosterCreate(&d, 1, &b));
+    XGB(XGBoosterSetParam(b, "objective", "reg:squarederror"));
+    XGB(XGBoosterSetParam(b, "tree_method", "exact"));
+    snprintf(buf, sizeof buf, "%d", o->depth);
+    XGB(XGBoosterSetParam(b, "max_depth", buf));
+    snprintf(buf, sizeof buf, "%g", o->eta);
+    XGB(XGBoosterSetParam(b, "eta", buf));
+    XGB(XGBoosterSetParam(b, "subsample", "0.9"));
+    XGB(XGBoosterSetParam(b, "min_child_weight", "1"));
+    XGB(XGBoosterSetParam(b, "nthread", "2"));
+    XGB(XGBoosterSetParam(b, "verbosity", "0"));
+    snprintf(buf, sizeof buf, "%d", seed);
+    XGB(XGBoosterSetParam(b, "seed", buf));
+    for (int it = 0; it < o->rounds; it++)
+        XGB(XGBoosterUpdateOneIter(b, it, d));
+    XGDMatrixFree(d);
+    return b;
+fail:
+    if (b)
+        XGBoosterFree(b);
+    XGDMatrixFree(d);
+    return NULL;
+}
+
+/* Predictions in ms for rows, via xgboost itself (training-time only). */
+static int booster_predict(BoosterHandle b, Sample *const *rows, int n, int nf, double *out)
+{
+    DMatrixHandle d = make_matrix(rows, n, nf, 0);
+    if (!d)
+        return -1;
+    const bst_ulong *shape;
+    bst_ulong dim;
+    const float *res;
+    int rc = XGBoosterPredictFromDMatrix(
+        b, d, "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+              "\"iteration_end\": 0, \"strict_shape\": false}",
+        &shape, &dim, &res);
+    if (rc == 0)
+        for (int i = 0; i < n; i++)
+            out[i] = exp(res[i]);
+    XGDMatrixFree(d);
+    return rc;
+}
+
+/* XGBoost JSON model -> {"base", "trees":[{"f","t","l","r","v"}]}. */
+static cJSON *booster_export(BoosterHandle b)
+{
+    bst_ulong len;
+    const char *buf;
+    if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &len, &buf) != 0)
+        return NULL;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    if (!root)
+        return NULL;
+    cJSON *learner = cJSON_GetObjectItem(root, "learner");
+    const char *bs = cJSON_GetStringValue(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(learner, "learner_model_param"), "base_score"));
+    cJSON *trees = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(learner, "gradient_booster"), "model"), "trees");
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddNumberToObject(m, "base", bs ? atof(bs) : 0.5);
+    cJSON *out = cJSON_AddArrayToObject(m, "trees");
+    int ok = 1;
+    for (cJSON *t = trees ? trees->child : NULL; t && ok; t = t->next) {
+        cJSON *lc = cJSON_GetObjectItem(t, "left_children");
+        cJSON *rc = cJSON_GetObjectItem(t, "right_children");
+        cJSON *si = cJSON_GetObjectItem(t, "split_indices");
+        cJSON *sc = cJSON_GetObjectItem(t, "split_conditions");
+        int n = cJSON_GetArraySize(lc);
+        cJSON *tf = cJSON_CreateArray(), *tt = cJSON_CreateArray(), *tl = cJSON_CreateArray(),
+              *tr = cJSON_CreateArray(), *tv = cJSON_CreateArray();
+        for (int i = 0; i < n; i++) {
+            int l = cJSON_GetArrayItem(lc, i)->valueint;
+            int r = cJSON_GetArrayItem(rc, i)->valueint;
+            double c = cJSON_GetArrayItem(sc, i)->valuedouble;
+            int leaf = l < 0;
+            if (!leaf && (l <= i || r <= i))
+                ok = 0; /* our evaluator relies on forward child links */
+            cJSON_AddItemToArray(tf, cJSON_CreateNumber(leaf ? -1 : cJSON_GetArrayItem(si, i)->valueint));
+            /* thresholds and leaves rounded to float precision, as XGBoost uses them */
+            cJSON_AddItemToArray(tt, cJSON_CreateNumber(leaf ? 0 : (double)(float)c));
+            cJSON_AddItemToArray(tl, cJSON_CreateNumber(leaf ? 0 : l));
+            cJSON_AddItemToArray(tr, cJSON_CreateNumber(leaf ? 0 : r));
+            cJSON_AddItemToArray(tv, cJSON_CreateNumber(leaf ? (double)(float)c : 0));
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "f", tf);
+        cJSON_AddItemToObject(o, "t", tt);
+        cJSON_AddItemToObject(o, "l", tl);
+        cJSON_AddItemToObject(o, "r", tr);
+        cJSON_AddItemToObject(o, "v", tv);
+        cJSON_AddItemToArray(out, o);
+    }
+    cJSON_Delete(root);
+    if (!ok) {
+        cJSON_Delete(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* ---- cross-validation ----------------------------------------------------- */
+
+/* Fold of a sample: by model, so a model's kernels are held out together. */
+static int fold_of(const Sample *s, int folds)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = s->model; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return (int)(h % (unsigned)folds);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Out-of-fold predictions into rows[i]->oof; returns the 90th percentile
+ * of |log(pred/true)| (the error band), or -1 on failure. */
+static double cross_validate(Sample **rows, int n, int nf, const TrainOpts *o)
+{
+    Sample **tr = malloc((size_t)n * sizeof *tr), **te = malloc((size_t)n * sizeof *te);
+    double *pred = malloc((size_t)n * sizeof *pred), *err = malloc((size_t)n * sizeof *err);
+    double band = -1;
+    if (!tr || !te || !pred || !err)
+        goto out;
+    for (int k = 0; k < o->folds; k++) {
+        int ntr = 0, nte = 0;
+        for (int i = 0; i < n; i++) {
+            if (fold_of(rows[i], o->folds) == k)
+                te[nte++] = rows[i];
+            else
+                tr[ntr++] = rows[i];
+        }
+        if (nte == 0)
+            continue;
+        if (ntr < 2) { /* too little to learn from: predict the median */
+            for (int i = 0; i < nte; i++)
+                te[i]->oof = te[i]->ms;
+            continue;
+        }
+        BoosterHandle b = train_booster(tr, ntr, nf, o, 17 + k);
+        if (!b || booster_predict(b, te, nte, nf, pred)) {
+            if (b)
+                XGBoosterFree(b);
+            goto out;
+        }
+        for (int i = 0; i < nte; i++)
+            te[i]->oof = pred[i];
+        XGBoosterFree(b);
+    }
+    for (int i = 0; i < n; i++)
+        err[i] = fabs(log(rows[i]->oof / rows[i]->ms));
+    qsort(err, (size_t)n, sizeof *err, cmp_double);
+    band = err[(int)(0.9 * (n - 1))];
+out:
+    free(tr);
+    free(te);
+    free(pred);
+    free(err);
+    return band;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static int write_json(const char *path, cJSON *o)
+{
+    char *s = cJSON_PrintUnformatted(o);
+    if (!s)
+        return -1;
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = -1;
+    if (f) {
+        size_t n = strlen(s);
+        rc = fwrite(s, 1, n, f) == n && fputc('\n', f) != EOF ? 0 : -1;
+        rc |= fclose(f);
+        if (rc == 0)
+            rc = rename(tmp, path);
+        else
+            unlink(tmp);
+    }
+    cJSON_free(s);
+    return rc;
+}
+
+typedef struct {
+    char name[32];
+    int family;
+    int n;
+    double band;
+    double within10;          /* cross-validated share within ±10% */
+    double mape;
+} KeyStats;
+
+/* Trains and writes one ensemble (a key or a whole family). */
+static int train_group(const char *dir, const char *name, int family, Sample **rows, int n,
+                       const TrainOpts *o, KeyStats *st, int keep_oof)
+{
+    int nf;
+    const char *const *names = family_feature_names((FeatureFamily)family, &nf);
+    double *saved = NULL;
+    if (!keep_oof) {
+        saved = malloc((size_t)n * sizeof *saved);
+        if (!saved)
+            return -1;
+        for (int i = 0; i < n; i++)
+            saved[i] = rows[i]->oof;
+    }
+    double band = cross_validate(rows, n, nf, o);
+    if (band < 0) {
+        free(saved);
+        return -1;
+    }
+    int within = 0;
+    double ape = 0;
+    for (int i = 0; i < n; i++) {
+        double e = fabs(rows[i]->oof - rows[i]->ms) / rows[i]->ms;
+        within += e <= 0.10;
+        ape += e;
+    }
+    if (saved) {
+        for (int i = 0; i < n; i++)
+            rows[i]->oof = saved[i];
+        free(saved);
+    }
+    BoosterHandle b = train_booster(rows, n, nf, o, 7);
+    cJSON *member = b ? booster_export(b) : NULL;
+    if (b)
+        XGBoosterFree(b);
+    if (!member)
+        return -1;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "format", PREDICTOR_FORMAT);
+    cJSON_AddStringToObject(root, "key", name);
+    cJSON_AddStringToObject(root, "family", family_name((FeatureFamily)family));
+    cJSON *fa = cJSON_AddArrayToObject(root, "features");
+    for (int j = 0; j < nf; j++)
+        cJSON_AddItemToArray(fa, cJSON_CreateString(names[j]));
+    cJSON_AddStringToObject(root, "target", "log_ms");
+    cJSON_AddNumberToObject(root, "samples", n);
+    cJSON_AddNumberToObject(root, "band", band);
+    cJSON *members = cJSON_AddArrayToObject(root, "members");
+    cJSON_AddItemToArray(members, member);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.json", dir, name);
+    int rc = write_json(path, root);
+    cJSON_Delete(root);
+    snprintf(st->name, sizeof st->name, "%s", name);
+    st->family = family;
+    st->n = n;
+    st->band = band;
+    st->within10 = (double)within / n;
+    st->mape = ape / n;
+    return rc;
+}
+
+/* ---- overhead ---------------------------------------------------------------- */
+
+/* Least squares y = a + b*x1 + c*x2 on the models (3x3 normal equations). */
+static int fit3(const double *x1, const double *x2, const double *y, int n, double out[3])
+{
+    double A[3][4] = {{0}};
+    for (int i = 0; i < n; i++) {
+        double r[3] = {1, x1[i], x2[i]};
+        for (int a = 0; a < 3; a++) {
+            for (int b = 0; b < 3; b++)
+                A[a][b] += r[a] * r[b];
+            A[a][3] += r[a] * y[i];
+        }
+    }
+    for (int c = 0; c < 3; c++) {
+        int p = c;
+        for (int r = c + 1; r < 3; r++)
+            if (fabs(A[r][c]) > fabs(A[p][c]))
+                p = r;
+        if (fabs(A[p][c]) < 1e-12)
+            return -1;
+        for (int k = 0; k < 4; k++) {
+            double t = A[c][k];
+            A[c][k] = A[p][k];
+            A[p][k] = t;
+        }
+        for (int r = 0; r < 3; r++) {
+            if (r == c)
+                continue;
+            double f = A[r][c] / A[c][c];
+            for (int k = 0; k < 4; k++)
+                A[r][k] -= f * A[c][k];
+        }
+    }
+    for (int c = 0; c < 3; c++)
+        out[c] = A[c][3] / A[c][c];
+    return 0;
+}
+
+/* ---- the subcommand ---------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nnmeter-build train --device NAME --kernels K.jsonl --models M.jsonl\n"
+            "                           [--out DIR] [--rounds N] [--depth N] [--eta X]\n"
+            "Trains one tree ensemble per kernel key and per feature family on the\n"
+            "kernel samples of `nnmeter-build match`, fits the runtime overhead on the\n"
+            "models, and writes predictors/<NAME>/ (or DIR).\n");
+}
+
+int train_main(int argc, char **argv)
+{
+    TrainOpts o = {.rounds = 120, .depth = 6, .folds = 5, .min_samples = 30, .eta = 0.12};
+    const char *device = NULL, *kpath = NULL, *mpath = NULL, *out = NULL;
+    static const struct option longopts[] = {
+        {"device", required_argument, 0, 'd'}, {"kernels", required_argument, 0, 'k'},
+        {"models", required_argument, 0, 'm'}, {"out", required_argument, 0, 'o'},
+        {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'D'},
+        {"eta", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': device = optarg; break;
+        case 'k': kpath = optarg; break;
+        case 'm': mpath = optarg; break;
+        case 'o': out = optarg; break;
+        case 'r': o.rounds = atoi(optarg); break;
+        case 'D': o.depth = atoi(optarg); break;
+        case 'e': o.eta = atof(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "nnmeter-build train: bad option '%s'; see --help\n",
+                    argv[optind - 1]);
+            return 1;
+        }
+    }
+    if (!device || !kpath || !mpath || o.rounds < 1 || o.depth < 1 || !(o.eta > 0)) {
+        fprintf(stderr, "nnmeter-build train: needs --device, --kernels and --models "
+                        "(rounds, depth, eta positive); see --help\n");
+        return 1;
+    }
+    char dir[1024], err[1024];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else
+        snprintf(dir, sizeof dir, "predictors/%s", device);
+    mkdir("predictors", 0755);
+    if (mkdir(dir, 0755) && errno != EEXIST) {
+        fprintf(stderr, "nnmeter-build train: cannot create '%s': %s\n", dir, strerror(errno));
+        return 3;
+    }
+    int n;
+    Sample *s = load_samples(kpath, &n, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "nnmeter-build train: %s\n", err);
+        return 2;
+    }
+    Sample **rows = malloc((size_t)(n ? n : 1) * sizeof *rows);
+    KeyStats *stats = calloc(256, sizeof *stats);
+    int nstats = 0, code = 0;
+    if (!rows || !stats) {
+        code = 3;
+        goto done;
+    }
+    /* keys with enough samples get their own ensemble; every family gets one */
+    char keys[128][32];
+    int nkeys = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int k = 0; k < nkeys && !seen; k++)
+            seen = strcmp(keys[k], s[i].key) == 0;
+        if (!seen && nkeys < 128)
+            snprintf(keys[nkeys++], 32, "%s", s[i].key);
+    }
+    for (int f = 0; f < FAM_COUNT && code == 0; f++) {
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (s[i].family == f)
+                rows[m++] = &s[i];
+        if (m < 5)
+            continue;
+        /* family ensembles provide the out-of-fold predictions of samples
+         * whose key has no ensemble of its own */
+        if (train_group(dir, family_name((FeatureFamily)f), f, rows, m, &o, &stats[nstats++], 1))
+            code = 3;
+    }
+    for (int k = 0; k < nkeys && code == 0; k++) {
+        int m = 0, fam = -1;
+        for (int i = 0; i < n; i++)
+            if (strcmp(s[i].key, keys[k]) == 0) {
+                rows[m++] = &s[i];
+                fam = s[i].family;
+            }
+        if (m < o.min_samples || strcmp(keys[k], family_name((FeatureFamily)fam)) == 0)
+            continue;
+        if (train_group(dir, keys[k], fam, rows, m, &o, &stats[nstats++], 1))
+            code = 3;
+    }
+    if (code) {
+        fprintf(stderr, "nnmeter-build train: training failed\n");
+        goto done;
+    }
+    /* overhead: latency = a + b * kernels + (1 + c) * sum of kernel times */
+    FILE *mf = fopen(mpath, "r");
+    if (!mf) {
+        fprintf(stderr, "nnmeter-build train: cannot open '%s': %s\n", mpath, strerror(errno));
+        code = 2;
+        goto done;
+    }
+    double *x1 = NULL, *x2 = NULL, *y = NULL;
+    int nm = 0, cap = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    while (getline(&line, &lcap, mf) > 0) {
+        cJSON *r = cJSON_Parse(line);
+        const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(r, "model"));
+        double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "latency_ms"));
+        int nk = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "kernels"));
+        if (model && lat > 0) {
+            double sum = 0;
+            for (int i = 0; i < n; i++)
+                if (strcmp(s[i].model, model) == 0)
+                    sum += s[i].oof;
+            if (nm >= cap) {
+                cap = cap ? cap * 2 : 256;
+                x1 = realloc(x1, (size_t)cap * sizeof *x1);
+                x2 = realloc(x2, (size_t)cap * sizeof *x2);
+                y = realloc(y, (size_t)cap * sizeof *y);
+            }
+            if (x1 && x2 && y && sum > 0) {
+                x1[nm] = nk;
+                x2[nm] = sum;
+                y[nm] = lat - sum;
+                nm++;
+            }
+        }
+        cJSON_Delete(r);
+    }
+    free(line);
+    fclose(mf);
+    double ov[3] = {0, 0, 0};
+    if (nm < 5 || fit3(x1, x2, y, nm, ov))
+        fprintf(stderr, "nnmeter-build train: too few models (%d) to fit the overhead; "
+                        "using none\n", nm);
+    free(x1);
+    free(x2);
+    free(y);
+    cJSON *meta = cJSON_CreateObject();
+    cJSON_AddNumberToObject(meta, "format", PREDICTOR_FORMAT);
+    cJSON_AddStringToObject(meta, "device", device);
+    /* the runtime and CPU of the measurements behind the samples */
+    cJSON_AddStringToObject(meta, "cpu", measure_cpu_name());
+    cJSON_AddStringToObject(meta, "runtime", "onnxruntime-node 1.30.0");
+    cJSON_AddNumberToObject(meta, "threads", 1);
+    char date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    cJSON_AddStringToObject(meta, "date", date);
+    cJSON_AddStringToObject(meta, "protocol", "see the measurement records' protocol field");
+    cJSON *oh = cJSON_AddObjectToObject(meta, "overhead");
+    cJSON_AddNumberToObject(oh, "model_ms", ov[0]);
+    cJSON_AddNumberToObject(oh, "kernel_ms", ov[1]);
+    cJSON_AddNumberToObject(oh, "kernel_scale", ov[2]);
+    cJSON_AddNumberToObject(oh, "models", nm);
+    cJSON *fb = cJSON_AddObjectToObject(meta, "fallback");
+    cJSON_AddNumberToObject(fb, "base_ms", 0.005);
+    cJSON_AddNumberToObject(fb, "ms_per_mflop", 0.0004);
+    cJSON_AddNumberToObject(fb, "ms_per_kb", 0.00005);
+    cJSON_AddNumberToObject(meta, "samples", n);
+    cJSON *ks = cJSON_AddArrayToObject(meta, "cross_validation");
+    printf("%-12s %-8s %7s %9s %9s %8s\n", "key", "family", "samples", "cv±10%", "cv MAPE",
+           "band90");
+    for (int i = 0; i < nstats; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "key", stats[i].name);
+        cJSON_AddNumberToObject(e, "samples", stats[i].n);
+        cJSON_AddNumberToObject(e, "within10", stats[i].within10);
+        cJSON_AddNumberToObject(e, "mape", stats[i].mape);
+        cJSON_AddNumberToObject(e, "band", stats[i].band);
+        cJSON_AddItemToArray(ks, e);
+        printf("%-12s %-8s %7d %8.1f%% %8.1f%% %8.3f\n", stats[i].name,
+               family_name((FeatureFamily)stats[i].family), stats[i].n,
+               100 * stats[i].within10, 100 * stats[i].mape, stats[i].band);
+    }
+    printf("overhead: %.4f ms + %.5f ms/kernel + %.3f x kernel sum (%d models)\n", ov[0],
+           ov[1], ov[2], nm);
+    char mpath2[1100];
+    snprintf(mpath2, sizeof mpath2, "%s/meta.json", dir);
+    if (write_json(mpath2, meta))
+        code = 3;
+    cJSON_Delete(meta);
+done:
+    free(rows);
+    free(stats);
+    free(s);
+    return code;
+}
