@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "eval.h"
 #include "match.h"
 #include "train.h"
 #include "measure.h"
@@ -42,6 +43,7 @@ static const Command commands[] = {
     {"measure", measure_main, "time models on a runtime with a noise-proof protocol"},
     {"match", match_main, "compare detected kernels with the kernels a runtime ran"},
     {"train", train_main, "train kernel predictors (libxgboost) from kernel samples"},
+    {"eval", eval_main, "accuracy of a device's predictors on measured models"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -39,13 +39,20 @@ static int resolve(const Graph *g, const DeviceView *v, const char *ev)
     if (k != -1)
         return k;
     char buf[512];
-    snprintf(buf, sizeof buf, "%s", ev);
-    size_t n = strlen(buf);
-    if (n > 6 && strcmp(buf + n - 6, "_nchwc") == 0) {
-        buf[n - 6] = 0;
-        k = kernel_of_name(g, v, buf);
-        if (k != -1)
-            return k;
+    /* "fused <node>" is how ORT names a FusedGemm */
+    snprintf(buf, sizeof buf, "%s", strncmp(ev, "fused ", 6) == 0 ? ev + 6 : ev);
+    k = kernel_of_name(g, v, buf);
+    if (k != -1)
+        return k;
+    static const char *const suffixes[] = {"_bn_nchwc", "_nchwc"};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(buf), sl = strlen(suffixes[i]);
+        if (n > sl && strcmp(buf + n - sl, suffixes[i]) == 0) {
+            buf[n - sl] = 0;
+            k = kernel_of_name(g, v, buf);
+            if (k != -1)
+                return k;
+        }
     }
     /* "<node>/MatMulAddFusion", "<node>/MatMulScaleFusion/" */
     char *fusion = strstr(buf, "Fusion");

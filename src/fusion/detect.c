@@ -141,6 +141,15 @@ static int rule_fits(Det *d, const Rule *r, const int *chain, int n, const char 
         if (t < 0 || d->g->tensors[t].dtype != r->dtype)
             return 0;
     }
+    if (r->align) {
+        /* every unit's output channels: blocked layouts (ORT's NCHWc) need them */
+        for (int k = 0; k < n; k++) {
+            int t = d->ng->units[chain[k]].output;
+            const Shape *s = t >= 0 ? &d->g->tensors[t].shape : NULL;
+            if (!s || s->ndim < 2 || s->dims[1] <= 0 || s->dims[1] % r->align)
+                return 0;
+        }
+    }
     return 1;
 }
 

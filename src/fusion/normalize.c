@@ -749,6 +749,62 @@ static int is_noop(const Graph *g, const Node *n)
     return 1;
 }
 
+static int attrs_equal(const Node *a, const Node *b)
+{
+    if (a->nattrs != b->nattrs)
+        return 0;
+    for (int i = 0; i < a->nattrs; i++) {
+        const Attr *x = &a->attrs[i];
+        const Attr *y = node_attr(b, x->name);
+        if (!y || x->type != y->type || x->i != y->i || x->f != y->f || x->n != y->n ||
+            x->tensor >= 0 || y->tensor >= 0 || x->type == ATTR_GRAPH)
+            return 0;
+        if ((x->s || y->s) && (!x->s || !y->s || strcmp(x->s, y->s)))
+            return 0;
+        if (x->ints && memcmp(x->ints, y->ints, (size_t)x->n * sizeof *x->ints))
+            return 0;
+        if (x->floats && memcmp(x->floats, y->floats, (size_t)x->n * sizeof *x->floats))
+            return 0;
+    }
+    return 1;
+}
+
+/* Common subexpressions: a node computing exactly what an earlier node
+ * computes (same op, inputs and attributes -- NAS cells apply one Relu per
+ * edge to the same tensor) is merged away by runtimes (ORT's
+ * CommonSubexpressionElimination).  Returns, per node, the earlier twin or
+ * -1. */
+static int *find_duplicates(const Ctx *c)
+{
+    const Graph *g = c->g;
+    int *dup = malloc((size_t)(g->nnodes ? g->nnodes : 1) * sizeof *dup);
+    if (!dup)
+        return NULL;
+    for (int i = 0; i < g->nnodes; i++)
+        dup[i] = -1;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *a = &g->nodes[i];
+        if (a->ninputs < 1 || a->inputs[0] < 0 || a->noutputs != 1 || a->has_subgraph ||
+            is_op(a, "Dropout") || strncmp(a->op, "Random", 6) == 0)
+            continue;
+        int t = a->inputs[0];
+        for (int j = c->start[t]; j < c->start[t + 1]; j++) {
+            int b = c->cons[j];
+            if (b < 0 || b >= i || dup[b] >= 0)
+                continue;
+            const Node *nb = &g->nodes[b];
+            if (nb->ninputs != a->ninputs || nb->noutputs != 1 || strcmp(nb->op, a->op) ||
+                strcmp(nb->domain, a->domain) ||
+                memcmp(nb->inputs, a->inputs, (size_t)a->ninputs * sizeof *a->inputs) ||
+                !attrs_equal(a, nb) || g->tensors[a->outputs[0]].is_output)
+                continue;
+            dup[i] = b;
+            break;
+        }
+    }
+    return dup;
+}
+
 /* A unit's output is its last node's first output, except that a unit whose
  * nodes are not a chain keeps the node feeding outside. */
 static int unit_output(const Graph *g, const NormGraph *ng, int u)
@@ -778,6 +834,24 @@ int normalize(const Graph *g, const NormConfig *cfg, NormGraph *out)
         out->node_unit[i] = -1;
     int cap = 0, rc = 0;
     unsigned comps = cfg ? cfg->composites : 0;
+    int *dup = find_duplicates(&c);
+    if (!dup) {
+        free(c.start);
+        free(c.cons);
+        return -1;
+    }
+    for (int i = 0; i < g->nnodes && rc == 0; i++) {
+        if (dup[i] < 0)
+            continue;
+        char tok[TOKEN_MAX];
+        node_token(g, &g->nodes[i], tok);
+        int u = add_unit(out, &cap, tok, &i, 1);
+        if (u < 0)
+            rc = -1;
+        else
+            out->units[u].noop = out->units[u].free = out->units[u].duplicate = 1;
+    }
+    free(dup);
     for (size_t p = 0; p < sizeof composites / sizeof *composites && rc == 0; p++) {
         if (!(comps & composites[p].flag))
             continue;

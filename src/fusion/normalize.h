@@ -35,6 +35,7 @@ typedef struct {
     int output;               /* tensor the unit produces (its last node's output 0) */
     unsigned free : 1;        /* elided by the runtime (shape-only) */
     unsigned noop : 1;        /* does nothing (Identity, Dropout, same-type Cast) */
+    unsigned duplicate : 1;   /* computes what an earlier node computes (merged away) */
 } Unit;
 
 typedef struct {

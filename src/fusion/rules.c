@@ -335,11 +335,20 @@ static int parse_line(Parser *p, RuleSet *rs, char *line)
             return parse_side(p, r, line, rest);
         if (strcmp(kw, "dtype") == 0)
             return parse_dtype(p, r, line, rest);
+        if (strcmp(kw, "align") == 0) {
+            char *v = word(&rest);
+            char *end = NULL;
+            long a = v ? strtol(v, &end, 10) : 0;
+            if (!v || *end || a < 1 || a > 4096 || word(&rest))
+                return perr(p, kwcol, "expected 'align N' with N in 1..4096 (channel multiple)");
+            r->align = (int)a;
+            return 0;
+        }
         if (strcmp(kw, "off") == 0) {
             r->enabled = 0;
             return 0;
         }
-        return perr(p, kwcol, "unknown rule clause '%s' (side, dtype, off)", kw);
+        return perr(p, kwcol, "unknown rule clause '%s' (side, dtype, align, off)", kw);
     }
     if (strcmp(kw, "rule") == 0)
         return parse_rule(p, rs, line, rest);
@@ -532,6 +541,8 @@ char *rules_format(const RuleSet *rs)
             bprintf(&b, "    side %s %s\n", r->sides[k].token, side_names[r->sides[k].kind]);
         if (r->dtype)
             bprintf(&b, "    dtype %s\n", dtype_name(r->dtype));
+        if (r->align)
+            bprintf(&b, "    align %d\n", r->align);
         if (!r->enabled)
             bprintf(&b, "    off\n");
     }

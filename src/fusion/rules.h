@@ -14,6 +14,7 @@
  *     rule conv_bn_act -> conv : (conv | dwconv) bn? add? (relu | relu6)?
  *         side add same-shape            # residual: any tensor, same shape
  *         dtype float
+ *         align 8                        # only when channels % 8 == 0
  *
  * A pattern is a PCRE2 regular expression over op tokens: identifiers are
  * tokens, `.` is any token, and ( ) | ? * + {m,n} work as in regexes.  A
@@ -47,6 +48,7 @@ typedef struct {
     } sides[RULE_MAX_SIDES];
     int nsides;
     int dtype;                /* DT_*; 0 = any */
+    int align;                /* output channels (dim 1) must be a multiple; 0 = any */
     int enabled;
 } Rule;
 

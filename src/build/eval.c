@@ -1,0 +1,270 @@
+/* eval.c -- `nnmeter-build eval`: predictions against measurements.
+ *
+ * For every measured model of a dataset the predicted model latency is
+ * compared with the measured one, and (through match.c) every kernel's
+ * prediction with its profiled time.  Figures: RMSE, mean absolute %
+ * error, and the share within ±5% and ±10%, overall and per family (the
+ * file name's prefix before '_').  With --noise B.jsonl the same models'
+ * second, independent measurement gives the noise floor: how often two
+ * truths agree within ±10%.
+ */
+#include "eval.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "model.h"
+
+typedef struct {
+    char family[32];
+    int n, w5, w10;
+    double se, ape;
+} Acc;
+
+static void acc_add(Acc *a, double pred, double truth)
+{
+    double e = fabs(pred - truth) / truth;
+    a->n++;
+    a->w5 += e <= 0.05;
+    a->w10 += e <= 0.10;
+    a->se += (pred - truth) * (pred - truth);
+    a->ape += e;
+}
+
+static void acc_print(const char *label, const Acc *a)
+{
+    if (!a->n)
+        return;
+    printf("%-16s %6d %10.4f %8.2f%% %8.1f%% %8.1f%%\n", label, a->n, sqrt(a->se / a->n),
+           100 * a->ape / a->n, 100.0 * a->w5 / a->n, 100.0 * a->w10 / a->n);
+}
+
+static void family_of(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strcspn(base, "_.");
+    snprintf(out, len, "%.*s", (int)n, base);
+}
+
+static Acc *family_acc(Acc *fams, int *nf, const char *fam)
+{
+    for (int i = 0; i < *nf; i++)
+        if (strcmp(fams[i].family, fam) == 0)
+            return &fams[i];
+    if (*nf >= 64)
+        return &fams[63];
+    Acc *a = &fams[(*nf)++];
+    memset(a, 0, sizeof *a);
+    snprintf(a->family, sizeof a->family, "%s", fam);
+    return a;
+}
+
+static int record_inputs(const cJSON *rec, InputSpec *specs, int max)
+{
+    const cJSON *in = cJSON_GetObjectItem(rec, "inputs");
+    int n = 0;
+    for (const cJSON *e = in ? in->child : NULL; e && n < max; e = e->next) {
+        InputSpec *s = &specs[n++];
+        snprintf(s->name, sizeof s->name, "%s", e->string);
+        s->shape.ndim = 0;
+        for (const cJSON *d = e->child; d && s->shape.ndim < GRAPH_MAX_DIMS; d = d->next)
+            s->shape.dims[s->shape.ndim++] = (int64_t)d->valuedouble;
+    }
+    return n;
+}
+
+/* Each line of a JSON-lines file, parsed; calls fn(record, ctx). */
+static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "nnmeter-build eval: cannot open '%s': %s\n", path, strerror(errno));
+        return 2;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &cap, f) > 0) {
+        cJSON *r = cJSON_Parse(line);
+        if (r)
+            rc = fn(r, ctx);
+        cJSON_Delete(r);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+typedef struct {
+    Device *dev;
+    Acc all, kern;
+    Acc fams[64];
+    int nfam;
+    int failed;
+    int verbose;
+} EvalCtx;
+
+static int eval_record(cJSON *rec, void *vctx)
+{
+    EvalCtx *c = vctx;
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+    double truth = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+    if (!model || !(truth > 0))
+        return 0;
+    InputSpec specs[16];
+    int ns = record_inputs(rec, specs, 16);
+    char err[1024];
+    int code;
+    Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
+    DeviceView v;
+    if (!g || device_view(g, c->dev, &v)) {
+        fprintf(stderr, "nnmeter-build eval: %s: %s\n", model, g ? "out of memory" : err);
+        graph_free(g);
+        c->failed++;
+        return 0;
+    }
+    acc_add(&c->all, v.total_ms, truth);
+    char fam[32];
+    family_of(model, fam, sizeof fam);
+    acc_add(family_acc(c->fams, &c->nfam, fam), v.total_ms, truth);
+    if (c->verbose)
+        printf("%-48s measured %8.3f predicted %8.3f (%+.1f%%)\n", model, truth, v.total_ms,
+               100 * (v.total_ms - truth) / truth);
+    MatchResult m;
+    if (v.pred && match_profile(g, &v, rec, &m) == 0) {
+        for (int i = 0; i < m.nkernels; i++) {
+            const KernelTruth *t = &m.k[i];
+            if ((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0)
+                acc_add(&c->kern, v.pred[i].ms, t->ms);
+        }
+    }
+    match_free(&m);
+    device_view_free(&v);
+    graph_free(g);
+    return 0;
+}
+
+/* ---- noise floor ------------------------------------------------------------ */
+
+typedef struct {
+    char (*models)[512];
+    double *lat;
+    int n, cap;
+} LatTable;
+
+static int collect(cJSON *rec, void *vctx)
+{
+    LatTable *t = vctx;
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+    double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+    if (!model || !(lat > 0))
+        return 0;
+    if (t->n >= t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->models = realloc(t->models, (size_t)t->cap * sizeof *t->models);
+        t->lat = realloc(t->lat, (size_t)t->cap * sizeof *t->lat);
+        if (!t->models || !t->lat)
+            return 3;
+    }
+    snprintf(t->models[t->n], 512, "%s", model);
+    t->lat[t->n++] = lat;
+    return 0;
+}
+
+static int noise_floor(const char *a, const char *b)
+{
+    LatTable ta = {0}, tb = {0};
+    int rc = each_record(a, collect, &ta);
+    if (!rc)
+        rc = each_record(b, collect, &tb);
+    Acc acc = {0};
+    for (int i = 0; i < ta.n && !rc; i++)
+        for (int j = 0; j < tb.n; j++)
+            if (strcmp(ta.models[i], tb.models[j]) == 0) {
+                acc_add(&acc, tb.lat[j], ta.lat[i]);
+                break;
+            }
+    if (!rc) {
+        printf("\nnoise floor: a second, independent measurement of the same models\n");
+        printf("%-16s %6s %10s %9s %9s %9s\n", "", "models", "RMSE(ms)", "MAPE", "±5%", "±10%");
+        acc_print("truth vs truth", &acc);
+    }
+    free(ta.models);
+    free(ta.lat);
+    free(tb.models);
+    free(tb.lat);
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: nnmeter-build eval --device NAME [--noise B.jsonl] [--verbose] "
+               "DATASET.jsonl\n"
+               "Predicts every measured model of DATASET with NAME's predictors and prints\n"
+               "RMSE, mean absolute %% error and the share within ±5%% and ±10%%, overall,\n"
+               "per family and for kernels.  --noise: a second measurement of the same\n"
+               "models, to print the noise floor beside the figures.\n");
+}
+
+int eval_main(int argc, char **argv)
+{
+    const char *device = NULL, *noise = NULL;
+    int verbose = 0;
+    static const struct option longopts[] = {
+        {"device", required_argument, 0, 'd'}, {"noise", required_argument, 0, 'n'},
+        {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:n:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': device = optarg; break;
+        case 'n': noise = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "nnmeter-build eval: bad option '%s'; see --help\n",
+                    argv[optind - 1]);
+            return 1;
+        }
+    }
+    if (!device || optind + 1 != argc) {
+        fprintf(stderr, "nnmeter-build eval: needs --device and one dataset; see --help\n");
+        return 1;
+    }
+    Device dev;
+    char err[1024];
+    if (device_load(device, &dev, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build eval: %s\n", err);
+        return 2;
+    }
+    if (!dev.pred) {
+        fprintf(stderr, "nnmeter-build eval: device '%s' has no predictors%s%s; build them "
+                        "with nnmeter-build train\n", device,
+                dev.pred_error[0] ? ": " : "", dev.pred_error);
+        device_free(&dev);
+        return 2;
+    }
+    EvalCtx ctx = {.dev = &dev, .verbose = verbose};
+    int rc = each_record(argv[optind], eval_record, &ctx);
+    if (rc == 0) {
+        printf("%-16s %6s %10s %9s %9s %9s\n", "models", "n", "RMSE(ms)", "MAPE", "±5%",
+               "±10%");
+        for (int i = 0; i < ctx.nfam; i++)
+            acc_print(ctx.fams[i].family, &ctx.fams[i]);
+        acc_print("ALL MODELS", &ctx.all);
+        acc_print("KERNELS", &ctx.kern);
+        if (noise)
+            rc = noise_floor(argv[optind], noise);
+    }
+    device_free(&dev);
+    if (ctx.failed)
+        fprintf(stderr, "nnmeter-build eval: %d models could not be predicted\n", ctx.failed);
+    return rc ? rc : (ctx.failed ? 2 : 0);
+}
