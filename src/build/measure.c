@@ -176,6 +176,90 @@ static int run_round(Backend *b, Entry *es, int n, const int *todo, int round,
     return rc;
 }
 
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Per kernel, the median over rounds of each round's time; kernels are
+ * matched by name (every round runs the same optimized graph). */
+static cJSON *merge_profiles(cJSON **prof, int n)
+{
+    cJSON *out = cJSON_Duplicate(prof[0], 1);
+    if (!out || n < 2)
+        return out;
+    double *v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return out;
+    static const char *const totals[] = {"kernel_sum_ms", "run_ms"};
+    for (int t = 0; t < 2; t++) {
+        for (int r = 0; r < n; r++)
+            v[r] = cJSON_GetNumberValue(cJSON_GetObjectItem(prof[r], totals[t]));
+        cJSON_SetNumberValue(cJSON_GetObjectItem(out, totals[t]), median_of(v, n));
+    }
+    cJSON *ks = cJSON_GetObjectItem(out, "kernels");
+    for (cJSON *k = ks ? ks->child : NULL; k; k = k->next) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(k, "name"));
+        int m = 0;
+        for (int r = 0; r < n && name; r++) {
+            const cJSON *kr = cJSON_GetObjectItem(prof[r], "kernels");
+            for (const cJSON *e = kr ? kr->child : NULL; e; e = e->next)
+                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")), name) == 0) {
+                    v[m++] = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms"));
+                    break;
+                }
+        }
+        if (m > 0)
+            cJSON_SetNumberValue(cJSON_GetObjectItem(k, "dur_ms"), median_of(v, m));
+    }
+    cJSON_AddNumberToObject(out, "rounds", n);
+    free(v);
+    return out;
+}
+
+/* Kernel profiles get the same treatment as whole-model times: several
+ * rounds, each a fresh context visiting every model, then the median. */
+static int profile_rounds(Backend *b, Entry *es, int n, const MeasureOpts *o, char *err,
+                          size_t errlen)
+{
+    cJSON **all = calloc((size_t)n * (size_t)o->profile_rounds, sizeof *all);
+    if (!all) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int *order = malloc((size_t)n * sizeof *order);
+    int rc = order ? 0 : -1;
+    for (int r = 0; r < o->profile_rounds && rc == 0; r++) {
+        if (!o->quiet)
+            fprintf(stderr, "measure: profile round %d/%d\n", r + 1, o->profile_rounds);
+        if (b->open(b, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        round_order(order, n, r);
+        for (int i = 0; i < n; i++) {
+            Entry *e = &es[order[i]];
+            if (e->error[0])
+                continue;
+            char perr[512];
+            all[order[i] * o->profile_rounds + r] =
+                b->profile(b, &e->item, o->profile_runs, perr, sizeof perr);
+            if (!all[order[i] * o->profile_rounds + r])
+                snprintf(e->error, sizeof e->error, "profile: %.490s", perr);
+        }
+        b->close(b);
+    }
+    for (int i = 0; i < n && rc == 0; i++)
+        if (!es[i].error[0])
+            es[i].profile = merge_profiles(&all[i * o->profile_rounds], o->profile_rounds);
+    for (int i = 0; i < n * o->profile_rounds; i++)
+        cJSON_Delete(all[i]);
+    free(all);
+    free(order);
+    return rc;
+}
+
 static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *o,
                            const char *date)
 {
@@ -196,8 +280,9 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
     char proto[160];
     snprintf(proto, sizeof proto,
              "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d "
-             "fresh-process-per-round interleaved median-of-round-min",
-             o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu);
+             "profile=%dx%d fresh-process-per-round interleaved median-of-round-min",
+             o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu,
+             o->profile_rounds, o->profile_runs);
     cJSON_AddStringToObject(r, "protocol", proto);
     if (e->profile) {
         cJSON *p = cJSON_Duplicate(e->profile, 1);
@@ -301,6 +386,7 @@ static void usage(FILE *f)
             "  --max-spread X         re-measure models above this spread (default 0.05)\n"
             "  --extra-rounds N       at most N extra rounds for them (default 6)\n"
             "  --profile-runs N       per-kernel profile runs, 0 for none (default 10)\n"
+            "  --profile-rounds N     profile rounds, fresh process each (default 3)\n"
             "  --cpu N                pin the runtime to CPU N (default: no pinning)\n"
             "  --quiet                no progress on stderr\n");
 }
@@ -322,7 +408,8 @@ static int parse_int(const char *s, const char *flag, int lo, int *out)
 int measure_main(int argc, char **argv)
 {
     MeasureOpts o = {.rounds = 5, .warmup = 5, .runs = 20, .max_spread = 0.05,
-                     .extra_rounds = 6, .profile_runs = 10, .cpu = -1};
+                     .extra_rounds = 6, .profile_runs = 10, .profile_rounds = 3,
+                     .cpu = -1};
     const char *backend = NULL, *out = NULL;
     int append = 0;
     static const struct option longopts[] = {
@@ -331,11 +418,12 @@ int measure_main(int argc, char **argv)
         {"warmup", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'n'},
         {"max-spread", required_argument, 0, 's'}, {"extra-rounds", required_argument, 0, 'x'},
         {"profile-runs", required_argument, 0, 'p'}, {"cpu", required_argument, 0, 'c'},
+        {"profile-rounds", required_argument, 0, 'P'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":b:o:ar:w:n:s:x:p:c:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":b:o:ar:w:n:s:x:p:P:c:qh", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'b': backend = optarg; break;
@@ -346,6 +434,7 @@ int measure_main(int argc, char **argv)
         case 'n': bad = parse_int(optarg, "--runs", 1, &o.runs); break;
         case 'x': bad = parse_int(optarg, "--extra-rounds", 0, &o.extra_rounds); break;
         case 'p': bad = parse_int(optarg, "--profile-runs", 0, &o.profile_runs); break;
+        case 'P': bad = parse_int(optarg, "--profile-rounds", 1, &o.profile_rounds); break;
         case 'c': bad = parse_int(optarg, "--cpu", 0, &o.cpu); break;
         case 's': {
             char *end;
@@ -451,20 +540,10 @@ int measure_main(int argc, char **argv)
     }
     for (int i = 0; i < n; i++)
         summarise(&es[i]);
-    if (o.profile_runs > 0) {
-        if (b.open(&b, err, sizeof err)) {
-            fprintf(stderr, "nnmeter-build measure: %s\n", err);
-            code = EXIT_BADINPUT;
-            goto done;
-        }
-        for (int i = 0; i < n; i++) {
-            if (es[i].error[0])
-                continue;
-            es[i].profile = b.profile(&b, &es[i].item, o.profile_runs, err, sizeof err);
-            if (!es[i].profile)
-                snprintf(es[i].error, sizeof es[i].error, "profile: %.490s", err);
-        }
-        b.close(&b);
+    if (o.profile_runs > 0 && profile_rounds(&b, es, n, &o, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build measure: %s\n", err);
+        code = EXIT_BADINPUT;
+        goto done;
     }
     int failed = 0;
     for (int i = 0; i < n; i++) {
