@@ -2636,6 +2636,7 @@ int shape_infer(Graph *g, char *err, size_t errlen)
         int rc = rule->fn(&c);
         Tensor *o0 = node_out(g, n, 0);
         if (c.overflow) {
+            reset_outputs(g, n);    /* no half-computed dims left behind */
             snprintf(err, errlen, "tensor '%s' (output of node '%s' (%s)): "
                      "a dim overflows int64", o0 ? o0->name : "?", n->name, n->op);
             return -1;
