@@ -16,6 +16,7 @@
 
 #include "eval.h"
 #include "match.h"
+#include "sample.h"
 #include "train.h"
 #include "measure.h"
 #include "model.h"
@@ -41,6 +42,7 @@ static int cmd_zoo(int argc, char **argv);
 static const Command commands[] = {
     {"zoo", cmd_zoo, "write synthetic models of classic CNN and transformer families"},
     {"measure", measure_main, "time models on a runtime with a noise-proof protocol"},
+    {"sample", sample_main, "write kernel test models (prior configs, around bad predictions)"},
     {"match", match_main, "compare detected kernels with the kernels a runtime ran"},
     {"train", train_main, "train kernel predictors (libxgboost) from kernel samples"},
     {"eval", eval_main, "accuracy of a device's predictors on measured models"},
