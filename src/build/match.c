@@ -112,6 +112,7 @@ int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, Matc
         if (!name || !op)
             continue;
         m->kernel_sum_ms += ms;
+        m->events++;
         if (is_reorder(op)) {
             m->reorder_ms += ms;
             m->reorders++;
@@ -322,8 +323,9 @@ int match_main(int argc, char **argv)
                     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
                     fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
                             "\"reorder_ms\":%.6f,\"reorders\":%d,\"free_ms\":%.6f,"
-                            "\"kernels\":%d,\"matched\":%d}\n", model, lat, m.kernel_sum_ms,
-                            m.reorder_ms, m.reorders, m.free_ms, m.nkernels, m.agree);
+                            "\"kernels\":%d,\"matched\":%d,\"events\":%d}\n", model, lat,
+                            m.kernel_sum_ms, m.reorder_ms, m.reorders, m.free_ms, m.nkernels,
+                            m.agree, m.events);
                 }
             }
             match_free(&m);

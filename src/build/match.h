@@ -36,6 +36,7 @@ typedef struct {
     int reorders;
     double free_ms;           /* runtime kernels for ops we call free */
     double kernel_sum_ms;     /* all runtime kernels */
+    int events;               /* all runtime kernels, counted */
     char first_problem[256];  /* one example disagreement, for the report */
 } MatchResult;
 

@@ -448,6 +448,89 @@ static int fit3(const double *x1, const double *x2, const double *y, int n, doub
     return 0;
 }
 
+/* ---- models ------------------------------------------------------------------ */
+
+typedef struct {
+    char model[256];
+    double latency, kernel_sum;
+    int kernels, events;
+} ModelRec;
+
+static ModelRec *load_models(const char *path, int *n, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    ModelRec *m = NULL;
+    int cap = 0;
+    *n = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    while (getline(&line, &lcap, f) > 0) {
+        cJSON *r = cJSON_Parse(line);
+        const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(r, "model"));
+        double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "latency_ms"));
+        if (model && lat > 0) {
+            if (*n >= cap) {
+                cap = cap ? cap * 2 : 256;
+                ModelRec *nm = realloc(m, (size_t)cap * sizeof *nm);
+                if (!nm) {
+                    cJSON_Delete(r);
+                    break;
+                }
+                m = nm;
+            }
+            ModelRec *x = &m[(*n)++];
+            snprintf(x->model, sizeof x->model, "%s", model);
+            x->latency = lat;
+            x->kernel_sum = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "kernel_sum_ms"));
+            x->kernels = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "kernels"));
+            x->events = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "events"));
+        }
+        cJSON_Delete(r);
+    }
+    free(line);
+    fclose(f);
+    if (!m)
+        snprintf(err, errlen, "'%s' holds no model records (make it with nnmeter-build "
+                 "match --models)", path);
+    return m;
+}
+
+/* The profiler adds a cost to every kernel it times (some microseconds:
+ * a whole model's profiled kernels add up to more than its unprofiled
+ * latency).  Fit latency = a + scale * profiled_sum + per_event * events
+ * over the models (per_event < 0), and correct each kernel sample to
+ * scale * ms + per_event, never below a fifth of the profiled time. */
+static int correct_profiles(Sample *s, int n, const ModelRec *m, int nm, double corr[3])
+{
+    double *x1 = malloc((size_t)nm * sizeof *x1), *x2 = malloc((size_t)nm * sizeof *x2),
+           *y = malloc((size_t)nm * sizeof *y);
+    int k = 0, rc = -1;
+    if (!x1 || !x2 || !y)
+        goto out;
+    for (int i = 0; i < nm; i++)
+        if (m[i].kernel_sum > 0 && m[i].events > 0) {
+            x1[k] = m[i].kernel_sum;
+            x2[k] = m[i].events;
+            y[k++] = m[i].latency;
+        }
+    if (k < 5 || fit3(x1, x2, y, k, corr))
+        goto out;
+    for (int i = 0; i < n; i++) {
+        double c = corr[1] * s[i].ms + corr[2];
+        s[i].ms = c > 0.2 * s[i].ms ? c : 0.2 * s[i].ms;
+    }
+    rc = 0;
+out:
+    free(x1);
+    free(x2);
+    free(y);
+    return rc;
+}
+
 /* ---- the subcommand ---------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -509,6 +592,18 @@ int train_main(int argc, char **argv)
         fprintf(stderr, "nnmeter-build train: %s\n", err);
         return 2;
     }
+    int nmodels;
+    ModelRec *models = load_models(mpath, &nmodels, err, sizeof err);
+    if (!models) {
+        fprintf(stderr, "nnmeter-build train: %s\n", err);
+        free(s);
+        return 2;
+    }
+    double corr[3] = {0, 1, 0};
+    if (correct_profiles(s, n, models, nmodels, corr))
+        fprintf(stderr, "nnmeter-build train: too few models to correct profiler overhead\n");
+    printf("profile correction: latency = %.4f + %.3f x profiled sum %+.5f ms x events\n",
+           corr[0], corr[1], corr[2]);
     Sample **rows = malloc((size_t)(n ? n : 1) * sizeof *rows);
     KeyStats *stats = calloc(256, sizeof *stats);
     int nstats = 0, code = 0;
@@ -555,43 +650,20 @@ int train_main(int argc, char **argv)
         goto done;
     }
     /* overhead: latency = a + b * kernels + (1 + c) * sum of kernel times */
-    FILE *mf = fopen(mpath, "r");
-    if (!mf) {
-        fprintf(stderr, "nnmeter-build train: cannot open '%s': %s\n", mpath, strerror(errno));
-        code = 2;
-        goto done;
-    }
-    double *x1 = NULL, *x2 = NULL, *y = NULL;
-    int nm = 0, cap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    while (getline(&line, &lcap, mf) > 0) {
-        cJSON *r = cJSON_Parse(line);
-        const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(r, "model"));
-        double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "latency_ms"));
-        int nk = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "kernels"));
-        if (model && lat > 0) {
-            double sum = 0;
-            for (int i = 0; i < n; i++)
-                if (strcmp(s[i].model, model) == 0)
-                    sum += s[i].oof;
-            if (nm >= cap) {
-                cap = cap ? cap * 2 : 256;
-                x1 = realloc(x1, (size_t)cap * sizeof *x1);
-                x2 = realloc(x2, (size_t)cap * sizeof *x2);
-                y = realloc(y, (size_t)cap * sizeof *y);
-            }
-            if (x1 && x2 && y && sum > 0) {
-                x1[nm] = nk;
-                x2[nm] = sum;
-                y[nm] = lat - sum;
-                nm++;
-            }
+    double *x1 = malloc((size_t)nmodels * sizeof *x1), *x2 = malloc((size_t)nmodels * sizeof *x2),
+           *y = malloc((size_t)nmodels * sizeof *y);
+    int nm = 0;
+    for (int j = 0; j < nmodels && x1 && x2 && y; j++) {
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(s[i].model, models[j].model) == 0)
+                sum += s[i].oof;
+        if (sum > 0) {
+            x1[nm] = models[j].kernels;
+            x2[nm] = sum;
+            y[nm++] = models[j].latency - sum;
         }
-        cJSON_Delete(r);
     }
-    free(line);
-    fclose(mf);
     double ov[3] = {0, 0, 0};
     if (nm < 5 || fit3(x1, x2, y, nm, ov))
         fprintf(stderr, "nnmeter-build train: too few models (%d) to fit the overhead; "
@@ -611,6 +683,10 @@ int train_main(int argc, char **argv)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     cJSON_AddStringToObject(meta, "date", date);
     cJSON_AddStringToObject(meta, "protocol", "see the measurement records' protocol field");
+    cJSON *pc = cJSON_AddObjectToObject(meta, "profile_correction");
+    cJSON_AddNumberToObject(pc, "a_ms", corr[0]);
+    cJSON_AddNumberToObject(pc, "scale", corr[1]);
+    cJSON_AddNumberToObject(pc, "per_event_ms", corr[2]);
     cJSON *oh = cJSON_AddObjectToObject(meta, "overhead");
     cJSON_AddNumberToObject(oh, "model_ms", ov[0]);
     cJSON_AddNumberToObject(oh, "kernel_ms", ov[1]);
@@ -647,5 +723,6 @@ done:
     free(rows);
     free(stats);
     free(s);
+    free(models);
     return code;
 }
