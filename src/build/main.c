@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "eval.h"
+#include "detect_rules.h"
 #include "match.h"
 #include "sample.h"
 #include "train.h"
@@ -44,6 +45,7 @@ static const Command commands[] = {
     {"measure", measure_main, "time models on a runtime with a noise-proof protocol"},
     {"sample", sample_main, "write kernel test models (prior configs, around bad predictions)"},
     {"match", match_main, "compare detected kernels with the kernels a runtime ran"},
+    {"detect-rules", detect_rules_main, "find fusion rules by timing op pairs (nn-Meter's test)"},
     {"train", train_main, "train kernel predictors (libxgboost) from kernel samples"},
     {"eval", eval_main, "accuracy of a device's predictors on measured models"},
 };
