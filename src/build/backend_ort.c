@@ -104,8 +104,9 @@ static int ort_time(Backend *b, const MeasureItem *it, int warmup, int runs,
         cJSON_Delete(ans);
         return -1;
     }
-    for (int i = 0; i < n; i++)
-        times_ms[i] = cJSON_GetArrayItem(t, i)->valuedouble;
+    int i = 0;
+    for (const cJSON *e = t->child; e; e = e->next)
+        times_ms[i++] = e->valuedouble;
     cJSON_Delete(ans);
     return 0;
 }
@@ -149,21 +150,20 @@ static cJSON *ort_profile(Backend *b, const MeasureItem *it, int runs, char *err
     if (!ans)
         return NULL;
     const cJSON *prof = cJSON_GetObjectItem(ans, "profile");
-    int nev = cJSON_GetArraySize(prof);
     cJSON *kernels = cJSON_CreateArray();
     double *durs = malloc((size_t)(runs > 0 ? runs : 1) * sizeof *durs);
     double sum = 0;
-    /* events of run 0 define the kernel list; match others by name */
-    for (int e = 0; e < nev && durs; e++) {
-        const cJSON *ev = cJSON_GetArrayItem(prof, e);
-        if (cJSON_GetObjectItem(ev, "run")->valueint != 0)
+    /* events of run 0 define the kernel list; match the other runs' events
+     * by name (walking the list: indexing a cJSON array is linear) */
+    for (const cJSON *ev = prof ? prof->child : NULL; ev && durs; ev = ev->next) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(ev, "name"));
+        if (!name || cJSON_GetNumberValue(cJSON_GetObjectItem(ev, "run")) != 0)
             continue;
-        const char *name = cJSON_GetObjectItem(ev, "name")->valuestring;
         int nd = 0;
-        for (int f = 0; f < nev && nd < runs; f++) {
-            const cJSON *ev2 = cJSON_GetArrayItem(prof, f);
-            if (strcmp(cJSON_GetObjectItem(ev2, "name")->valuestring, name) == 0)
-                durs[nd++] = cJSON_GetObjectItem(ev2, "dur_us")->valuedouble / 1000.0;
+        for (const cJSON *e2 = prof->child; e2 && nd < runs; e2 = e2->next) {
+            const char *n2 = cJSON_GetStringValue(cJSON_GetObjectItem(e2, "name"));
+            if (n2 && strcmp(n2, name) == 0)
+                durs[nd++] = cJSON_GetNumberValue(cJSON_GetObjectItem(e2, "dur_us")) / 1000.0;
         }
         /* the profiler counts whole microseconds: a trimmed mean over the
          * runs resolves kernels of a few microseconds better than a median */
@@ -184,8 +184,9 @@ static cJSON *ort_profile(Backend *b, const MeasureItem *it, int runs, char *err
     if (nr > 0 && durs) {
         double *rv = malloc((size_t)nr * sizeof *rv);
         if (rv) {
-            for (int i = 0; i < nr; i++)
-                rv[i] = cJSON_GetArrayItem(ru, i)->valuedouble / 1000.0;
+            int i = 0;
+            for (const cJSON *e = ru->child; e; e = e->next)
+                rv[i++] = e->valuedouble / 1000.0;
             run_med = median(rv, nr);
             free(rv);
         }
