@@ -14,6 +14,7 @@
 #include "device.h"
 #include "model.h"
 #include "report/report.h"
+#include "tui.h"
 #include "util/datadir.h"
 
 typedef struct {
@@ -260,6 +261,27 @@ static int run_report(const Args *a)
     return EXIT_OK;
 }
 
+/* Without --report: the interactive view (ui/).  Unknown device names are
+ * usage errors here, before the screen changes; everything else that can
+ * go wrong loading is shown inside the view. */
+static int run_tui(const Args *a)
+{
+    char names[DEVICE_MAX][64];
+    int n = device_names(names, DEVICE_MAX);
+    for (int i = 0; i < a->ndevices; i++) {
+        int known = strcmp(a->devices[i], "all") == 0;
+        for (int j = 0; j < n; j++)
+            known |= strcmp(names[j], a->devices[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "nnmeter-tui: unknown device '%s'; see --list-devices\n",
+                    a->devices[i]);
+            return EXIT_USAGE;
+        }
+    }
+    TuiOptions t = {a->model, a->inputs, a->ninputs, (char (*)[64])a->devices, a->ndevices};
+    return tui_run(&t);
+}
+
 int main(int argc, char **argv)
 {
     Args a = {0};
@@ -269,10 +291,7 @@ int main(int argc, char **argv)
         return rc;
     if (a.list_devices)
         return list_devices(&a);
-    if (!a.report) {
-        fprintf(stderr, "nnmeter-tui: this build has no interactive view yet; "
-                        "run with --report (see --help)\n");
-        return EXIT_USAGE;
-    }
+    if (!a.report)
+        return run_tui(&a);
     return run_report(&a);
 }

@@ -3,7 +3,8 @@
  * The noise-proof protocol (measure.c) is the same for every device; a
  * backend only knows how to start a fresh context (a new process for ORT),
  * time one model, and optionally profile its kernels.  ORT lives in
- * backend_ort.c; XNNPACK and the command backend plug in the same way.
+ * backend_ort.c, XNNPACK (in this process) in backend_xnnpack.c; backend.c
+ * lists them.  A backend without a per-kernel profiler leaves profile NULL.
  */
 #ifndef NNM_BACKEND_H
 #define NNM_BACKEND_H
@@ -36,7 +37,13 @@ struct Backend {
     void *state;
 };
 
-/* Fills b for a backend name; -1 when unknown. */
+/* Fills b for a backend name (the table in backend.c); -1 when unknown. */
 int backend_init(Backend *b, const char *name);
+/* "ort, xnnpack": the names backend_init knows, for messages. */
+const char *backend_names(void);
+
+/* The backends; each sets name and the functions of a zeroed b. */
+int backend_ort_init(Backend *b);       /* backend_ort.c */
+int backend_xnnpack_init(Backend *b);   /* backend_xnnpack.c */
 
 #endif

@@ -200,17 +200,12 @@ static cJSON *ort_profile(Backend *b, const MeasureItem *it, int runs, char *err
     return out;
 }
 
-int backend_init(Backend *b, const char *name)
+int backend_ort_init(Backend *b)
 {
-    memset(b, 0, sizeof *b);
-    b->cpu = -1;
-    if (strcmp(name, "ort") == 0) {
-        b->name = "ort";
-        b->open = ort_open;
-        b->close = ort_close;
-        b->time = ort_time;
-        b->profile = ort_profile;
-        return 0;
-    }
-    return -1;
+    b->name = "ort";
+    b->open = ort_open;
+    b->close = ort_close;
+    b->time = ort_time;
+    b->profile = ort_profile;
+    return 0;
 }

@@ -141,7 +141,7 @@ static int eval_record(cJSON *rec, void *vctx)
         for (int i = 0; i < m.nkernels; i++) {
             const KernelTruth *t = &m.k[i];
             if ((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0)
-                acc_add(&c->kern, v.pred[i].ms, t->ms);
+                acc_add(&c->kern, v.pred[i].ms, predictor_unprofiled_ms(c->dev->pred, t->ms));
         }
     }
     match_free(&m);

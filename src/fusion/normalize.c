@@ -883,7 +883,8 @@ int normalize(const Graph *g, const NormConfig *cfg, NormGraph *out)
     }
     if (rc == 0) {
         /* graph order = order of each unit's last node: topological */
-        qsort(out->units, (size_t)out->nunits, sizeof *out->units, cmp_units);
+        if (out->nunits > 1) /* units is NULL for a graph without nodes */
+            qsort(out->units, (size_t)out->nunits, sizeof *out->units, cmp_units);
         for (int u = 0; u < out->nunits; u++) {
             for (int k = 0; k < out->units[u].nnodes; k++)
                 out->node_unit[out->units[u].nodes[k]] = u;

@@ -363,12 +363,16 @@ static int parse_line(Parser *p, RuleSet *rs, char *line)
         snprintf(rs->device, sizeof rs->device, "%s", val);
         return 0;
     }
+    /* rtrim again: a long value cut at the field size may end in a blank,
+     * which would not survive a save and reload */
     if (strcmp(kw, "runtime") == 0) {
         snprintf(rs->runtime, sizeof rs->runtime, "%s", val);
+        rtrim(rs->runtime);
         return 0;
     }
     if (strcmp(kw, "source") == 0) {
         snprintf(rs->source, sizeof rs->source, "%s", val);
+        rtrim(rs->source);
         return 0;
     }
     if (strcmp(kw, "measured") == 0) {

@@ -13,7 +13,7 @@
 #include "fusion/normalize.h"
 #include "graph/graph.h"
 
-#define FEAT_MAX 16
+#define FEAT_MAX 20
 
 typedef enum {
     FAM_CONV,       /* conv, dwconv, gconv, convtrans (+ fused bn/add/act) */
