@@ -137,11 +137,12 @@ static int eval_record(cJSON *rec, void *vctx)
         printf("%-48s measured %8.3f predicted %8.3f (%+.1f%%)\n", model, truth, v.total_ms,
                100 * (v.total_ms - truth) / truth);
     MatchResult m;
-    if (v.pred && match_profile(g, &v, rec, &m) == 0) {
+    double scale = match_truth_scale(rec);
+    if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
         for (int i = 0; i < m.nkernels; i++) {
             const KernelTruth *t = &m.k[i];
             if ((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0)
-                acc_add(&c->kern, v.pred[i].ms, predictor_unprofiled_ms(c->dev->pred, t->ms));
+                acc_add(&c->kern, v.pred[i].ms, match_kernel_truth(t, scale));
         }
     }
     match_free(&m);

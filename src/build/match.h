@@ -40,6 +40,20 @@ typedef struct {
     char first_problem[256];  /* one example disagreement, for the report */
 } MatchResult;
 
+/* What the ORT profiler adds to each kernel it times, and the fixed cost
+ * of one unprofiled run outside its kernels (Node, the session's run
+ * call).  Estimated on this host's zoo measurements by a least-squares
+ * fit of latency against profiled kernel sum and event count
+ * (`nnmeter-build train` prints it): 6-10 us per event, 20-60 us per run. */
+#define MATCH_PROFILER_COST_MS 0.008
+#define MATCH_RUN_COST_MS 0.03
+
+/* The factor that turns a record's debiased profiled times into shares of
+ * its measured latency (0 when the record has no usable profile). */
+double match_truth_scale(const cJSON *record);
+/* A matched kernel's time in an unprofiled run (see match.c). */
+double match_kernel_truth(const KernelTruth *t, double scale);
+
 /* Matches the "profile" of a measurement record against view v of graph g.
  * Returns 0, or -1 when the record has no profile. */
 int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, MatchResult *out);

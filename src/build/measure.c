@@ -382,9 +382,10 @@ static int write_records(const char *out, int append, Entry *es, int n, const Ba
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: nnmeter-build measure --backend ort --out FILE.jsonl [options] "
+            "usage: nnmeter-build measure --backend NAME --out FILE.jsonl [options] "
             "MODEL[@NAME=DIMS,...] ...\n"
-            "  --backend ort          runtime to measure (ort: ONNX Runtime CPU, 1 thread)\n"
+            "  --backend NAME         runtime to measure: ort (ONNX Runtime CPU, 1 thread)\n"
+            "                         or xnnpack (XNNPACK in this process, 1 thread)\n"
             "  --out FILE             JSON-lines output, written atomically\n"
             "  --append               keep FILE's records (same CPU and runtime only)\n"
             "  --rounds N             rounds, fresh process each (default 5)\n"
@@ -473,8 +474,8 @@ int measure_main(int argc, char **argv)
     }
     Backend b;
     if (backend_init(&b, backend)) {
-        fprintf(stderr, "nnmeter-build measure: unknown backend '%s' (available: ort)\n",
-                backend);
+        fprintf(stderr, "nnmeter-build measure: unknown backend '%s' (available: %s)\n",
+                backend, backend_names());
         return EXIT_USAGE;
     }
     b.cpu = o.cpu;
@@ -547,7 +548,11 @@ int measure_main(int argc, char **argv)
     }
     for (int i = 0; i < n; i++)
         summarise(&es[i]);
-    if (o.profile_runs > 0 && profile_rounds(&b, es, n, &o, err, sizeof err)) {
+    /* a backend without a per-kernel profiler (XNNPACK) writes no profile */
+    if (o.profile_runs > 0 && !b.profile && !o.quiet)
+        fprintf(stderr, "measure: backend %s has no per-kernel profiler; records carry "
+                        "no profile\n", b.name);
+    if (o.profile_runs > 0 && b.profile && profile_rounds(&b, es, n, &o, err, sizeof err)) {
         fprintf(stderr, "nnmeter-build measure: %s\n", err);
         code = EXIT_BADINPUT;
         goto done;

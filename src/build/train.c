@@ -411,16 +411,21 @@ static int train_group(const char *dir, const char *name, int family, Sample **r
 
 /* ---- overhead ---------------------------------------------------------------- */
 
-/* Least squares y = a + b*x1 + c*x2 on the models (3x3 normal equations). */
-static int fit3(const double *x1, const double *x2, const double *y, int n, double out[3])
+/* Least squares y = a + b*x1 + c*x2 on the models (3x3 normal equations),
+ * each row weighted by 1/w[i]: with w the measured latency, the fit
+ * minimises relative error, which is what ±10% accuracy asks for (an
+ * unweighted fit lets the big models push small ones off by half). */
+static int fit3(const double *x1, const double *x2, const double *y, const double *w, int n,
+                double out[3])
 {
     double A[3][4] = {{0}};
     for (int i = 0; i < n; i++) {
-        double r[3] = {1, x1[i], x2[i]};
+        double s = w[i] > 0 ? 1.0 / w[i] : 1.0;
+        double r[3] = {s, s * x1[i], s * x2[i]};
         for (int a = 0; a < 3; a++) {
             for (int b = 0; b < 3; b++)
                 A[a][b] += r[a] * r[b];
-            A[a][3] += r[a] * y[i];
+            A[a][3] += r[a] * s * y[i];
         }
     }
     for (int c = 0; c < 3; c++) {
@@ -499,35 +504,28 @@ static ModelRec *load_models(const char *path, int *n, char *err, size_t errlen)
     return m;
 }
 
-/* The profiler adds a cost to every kernel it times (some microseconds:
- * a whole model's profiled kernels add up to more than its unprofiled
- * latency).  Fit latency = a + scale * profiled_sum + per_event * events
- * over the models (per_event < 0), and correct each kernel sample to
- * scale * ms + per_event, never below a fifth of the profiled time. */
-static int correct_profiles(Sample *s, int n, const ModelRec *m, int nm, double corr[3])
+/* The profiler's cost per kernel it times, from the models: latency =
+ * a + scale * profiled_sum + per_event * events (per_event < 0). */
+static int fit_profiler_cost(const ModelRec *m, int nm, double corr[3])
 {
     double *x1 = malloc((size_t)nm * sizeof *x1), *x2 = malloc((size_t)nm * sizeof *x2),
-           *y = malloc((size_t)nm * sizeof *y);
+           *y = malloc((size_t)nm * sizeof *y), *w = malloc((size_t)nm * sizeof *w);
     int k = 0, rc = -1;
-    if (!x1 || !x2 || !y)
+    if (!x1 || !x2 || !y || !w)
         goto out;
     for (int i = 0; i < nm; i++)
         if (m[i].kernel_sum > 0 && m[i].events > 0) {
             x1[k] = m[i].kernel_sum;
             x2[k] = m[i].events;
-            y[k++] = m[i].latency;
+            y[k] = m[i].latency;
+            w[k++] = 1;
         }
-    if (k < 5 || fit3(x1, x2, y, k, corr))
-        goto out;
-    for (int i = 0; i < n; i++) {
-        double c = corr[1] * s[i].ms + corr[2];
-        s[i].ms = c > 0.2 * s[i].ms ? c : 0.2 * s[i].ms;
-    }
-    rc = 0;
+    rc = k < 5 ? -1 : fit3(x1, x2, y, w, k, corr);
 out:
     free(x1);
     free(x2);
     free(y);
+    free(w);
     return rc;
 }
 
@@ -599,11 +597,13 @@ int train_main(int argc, char **argv)
         free(s);
         return 2;
     }
+    /* kernel samples are already shares of measured latency (match.c);
+     * this fit is printed to re-derive the profiler's cost per event */
     double corr[3] = {0, 1, 0};
-    if (correct_profiles(s, n, models, nmodels, corr))
-        fprintf(stderr, "nnmeter-build train: too few models to correct profiler overhead\n");
-    printf("profile correction: latency = %.4f + %.3f x profiled sum %+.5f ms x events\n",
-           corr[0], corr[1], corr[2]);
+    if (fit_profiler_cost(models, nmodels, corr) == 0)
+        printf("profiler: latency = %.4f ms + %.3f x profiled sum %+.5f ms x events "
+               "(per-event cost %.4f ms)\n", corr[0], corr[1], corr[2],
+               corr[1] > 0 ? -corr[2] / corr[1] : 0);
     Sample **rows = malloc((size_t)(n ? n : 1) * sizeof *rows);
     KeyStats *stats = calloc(256, sizeof *stats);
     int nstats = 0, code = 0;
@@ -651,26 +651,28 @@ int train_main(int argc, char **argv)
     }
     /* overhead: latency = a + b * kernels + (1 + c) * sum of kernel times */
     double *x1 = malloc((size_t)nmodels * sizeof *x1), *x2 = malloc((size_t)nmodels * sizeof *x2),
-           *y = malloc((size_t)nmodels * sizeof *y);
+           *y = malloc((size_t)nmodels * sizeof *y), *lat = malloc((size_t)nmodels * sizeof *lat);
     int nm = 0;
     for (int j = 0; j < nmodels && x1 && x2 && y; j++) {
         double sum = 0;
         for (int i = 0; i < n; i++)
             if (strcmp(s[i].model, models[j].model) == 0)
                 sum += s[i].oof;
-        if (sum > 0) {
+        if (sum > 0 && lat) {
             x1[nm] = models[j].kernels;
             x2[nm] = sum;
+            lat[nm] = models[j].latency;
             y[nm++] = models[j].latency - sum;
         }
     }
     double ov[3] = {0, 0, 0};
-    if (nm < 5 || fit3(x1, x2, y, nm, ov))
+    if (nm < 5 || fit3(x1, x2, y, lat, nm, ov))
         fprintf(stderr, "nnmeter-build train: too few models (%d) to fit the overhead; "
                         "using none\n", nm);
     free(x1);
     free(x2);
     free(y);
+    free(lat);
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddNumberToObject(meta, "format", PREDICTOR_FORMAT);
     cJSON_AddStringToObject(meta, "device", device);
@@ -683,7 +685,7 @@ int train_main(int argc, char **argv)
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     cJSON_AddStringToObject(meta, "date", date);
     cJSON_AddStringToObject(meta, "protocol", "see the measurement records' protocol field");
-    cJSON *pc = cJSON_AddObjectToObject(meta, "profile_correction");
+    cJSON *pc = cJSON_AddObjectToObject(meta, "profiler_fit");
     cJSON_AddNumberToObject(pc, "a_ms", corr[0]);
     cJSON_AddNumberToObject(pc, "scale", corr[1]);
     cJSON_AddNumberToObject(pc, "per_event_ms", corr[2]);

@@ -139,7 +139,8 @@ static int keep_values(Loader *L, Tensor *t, const Onnx__TensorProto *tp, int64_
             for (int64_t k = 0; k < n; k++)
                 v[k] = raw_int(tp->raw_data.data + k * esz, dt);
         } else if ((dt == DT_INT64) && tp->n_int64_data == (size_t)n) {
-            memcpy(v, tp->int64_data, (size_t)n * sizeof *v);
+            if (n) /* int64_data is NULL when empty */
+                memcpy(v, tp->int64_data, (size_t)n * sizeof *v);
         } else if (dt == DT_UINT64 && tp->n_uint64_data == (size_t)n) {
             for (int64_t k = 0; k < n; k++)
                 v[k] = (int64_t)tp->uint64_data[k];
@@ -167,7 +168,8 @@ static int keep_values(Loader *L, Tensor *t, const Onnx__TensorProto *tp, int64_
             for (int64_t k = 0; k < n; k++)
                 v[k] = tp->float_data[k];
         } else if (dt == DT_DOUBLE && tp->n_double_data == (size_t)n) {
-            memcpy(v, tp->double_data, (size_t)n * sizeof *v);
+            if (n) /* double_data is NULL when empty */
+                memcpy(v, tp->double_data, (size_t)n * sizeof *v);
         } else {
             ok = 0;
         }

@@ -51,7 +51,6 @@ struct Predictor {
     char runtime[160];
     char cpu[160];
     double model_ms, kernel_ms, kernel_scale; /* overhead terms */
-    double prof_scale, prof_per_event;        /* profiled -> unprofiled kernel time */
     double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
     Ensemble *ens;
     int nens;
@@ -271,9 +270,6 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     p->model_ms = num(ov, "model_ms", 0);
     p->kernel_ms = num(ov, "kernel_ms", 0);
     p->kernel_scale = num(ov, "kernel_scale", 0);
-    const cJSON *pc = cJSON_GetObjectItem(meta, "profile_correction");
-    p->prof_scale = num(pc, "scale", 1);
-    p->prof_per_event = num(pc, "per_event_ms", 0);
     const cJSON *fb = cJSON_GetObjectItem(meta, "fallback");
     p->fb_base = num(fb, "base_ms", 0.001);
     p->fb_per_mflop = num(fb, "ms_per_mflop", 1e-3);
@@ -389,14 +385,6 @@ double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels
     if (!p)
         return kernel_sum_ms;
     return p->model_ms + p->kernel_ms * nkernels + (1 + p->kernel_scale) * kernel_sum_ms;
-}
-
-double predictor_unprofiled_ms(const Predictor *p, double profiled_ms)
-{
-    if (!p)
-        return profiled_ms;
-    double c = p->prof_scale * profiled_ms + p->prof_per_event;
-    return c > 0.2 * profiled_ms ? c : 0.2 * profiled_ms;
 }
 
 const char *predictor_runtime(const Predictor *p)

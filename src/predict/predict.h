@@ -51,10 +51,6 @@ void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, con
  * conversions, session overhead), all fitted on measured models. */
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels);
 
-/* A kernel time from the runtime's profiler, corrected the way the
- * training labels were (the profiler adds a cost per kernel it times). */
-double predictor_unprofiled_ms(const Predictor *p, double profiled_ms);
-
 /* Metadata for display: runtime and CPU strings. */
 const char *predictor_runtime(const Predictor *p);
 const char *predictor_cpu(const Predictor *p);
