@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <xgboost/c_api.h>
 
+#include "match.h"
 #include "measure.h"
 #include "predict/kernel_features.h"
 #include "predict/predict.h"
@@ -194,14 +196,46 @@ static int booster_predict(BoosterHandle b, Sample *const *rows, int n, int nf, 
     return rc;
 }
 
-/* XGBoost JSON model -> {"base", "trees":[{"f","t","l","r","v"}]}. */
-static cJSON *booster_export(BoosterHandle b)
+/* Appends printf-style text to a growing buffer; NULL stays NULL. */
+static char *append(char *buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static char *append(char *buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
-    bst_ulong len;
-    const char *buf;
-    if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &len, &buf) != 0)
+    if (!buf)
         return NULL;
-    cJSON *root = cJSON_ParseWithLength(buf, len);
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return buf;
+    if (*len + (size_t)n + 1 > *cap) {
+        *cap = *cap * 2 + (size_t)n + 1;
+        char *nb = realloc(buf, *cap);
+        if (!nb) {
+            free(buf);
+            return NULL;
+        }
+        buf = nb;
+    }
+    memcpy(buf + *len, tmp, (size_t)n + 1);
+    *len += (size_t)n;
+    return buf;
+}
+
+/* XGBoost JSON model -> {"base", "trees":[{"f","t","l","r","v"}]} as JSON
+ * text.  Numbers are printed with 7 significant digits: XGBoost keeps
+ * thresholds and leaves in single precision, and 17-digit doubles would
+ * triple the predictor's size for nothing. */
+static char *booster_export(BoosterHandle b)
+{
+    bst_ulong blen;
+    const char *raw;
+    if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &blen, &raw) != 0)
+        return NULL;
+    cJSON *root = cJSON_ParseWithLength(raw, blen);
     if (!root)
         return NULL;
     cJSON *learner = cJSON_GetObjectItem(root, "learner");
@@ -209,46 +243,49 @@ static cJSON *booster_export(BoosterHandle b)
         cJSON_GetObjectItem(cJSON_GetObjectItem(learner, "learner_model_param"), "base_score"));
     cJSON *trees = cJSON_GetObjectItem(
         cJSON_GetObjectItem(cJSON_GetObjectItem(learner, "gradient_booster"), "model"), "trees");
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddNumberToObject(m, "base", bs ? atof(bs) : 0.5);
-    cJSON *out = cJSON_AddArrayToObject(m, "trees");
-    int ok = 1;
-    for (cJSON *t = trees ? trees->child : NULL; t && ok; t = t->next) {
+    size_t len = 0, cap = 4096;
+    char *out = malloc(cap);
+    if (out)
+        out[0] = 0;
+    out = append(out, &len, &cap, "{\"base\":%.9g,\"trees\":[", bs ? atof(bs) : 0.5);
+    int ok = 1, first = 1;
+    static const char *const fields[] = {"f", "t", "l", "r", "v"};
+    for (cJSON *t = trees ? trees->child : NULL; t && ok && out; t = t->next) {
         cJSON *lc = cJSON_GetObjectItem(t, "left_children");
         cJSON *rc = cJSON_GetObjectItem(t, "right_children");
         cJSON *si = cJSON_GetObjectItem(t, "split_indices");
         cJSON *sc = cJSON_GetObjectItem(t, "split_conditions");
-        int n = cJSON_GetArraySize(lc);
-        cJSON *tf = cJSON_CreateArray(), *tt = cJSON_CreateArray(), *tl = cJSON_CreateArray(),
-              *tr = cJSON_CreateArray(), *tv = cJSON_CreateArray();
-        for (int i = 0; i < n; i++) {
-            int l = cJSON_GetArrayItem(lc, i)->valueint;
-            int r = cJSON_GetArrayItem(rc, i)->valueint;
-            double c = cJSON_GetArrayItem(sc, i)->valuedouble;
-            int leaf = l < 0;
-            if (!leaf && (l <= i || r <= i))
-                ok = 0; /* our evaluator relies on forward child links */
-            cJSON_AddItemToArray(tf, cJSON_CreateNumber(leaf ? -1 : cJSON_GetArrayItem(si, i)->valueint));
-            /* thresholds and leaves rounded to float precision, as XGBoost uses them */
-            cJSON_AddItemToArray(tt, cJSON_CreateNumber(leaf ? 0 : (double)(float)c));
-            cJSON_AddItemToArray(tl, cJSON_CreateNumber(leaf ? 0 : l));
-            cJSON_AddItemToArray(tr, cJSON_CreateNumber(leaf ? 0 : r));
-            cJSON_AddItemToArray(tv, cJSON_CreateNumber(leaf ? (double)(float)c : 0));
+        out = append(out, &len, &cap, "%s{", first ? "" : ",");
+        first = 0;
+        for (int fi = 0; fi < 5 && out; fi++) {
+            out = append(out, &len, &cap, "%s\"%s\":[", fi ? "," : "", fields[fi]);
+            int i = 0;
+            const cJSON *l = lc ? lc->child : NULL, *r = rc ? rc->child : NULL,
+                        *x = si ? si->child : NULL, *c = sc ? sc->child : NULL;
+            for (; l && r && x && c && out; l = l->next, r = r->next, x = x->next, c = c->next, i++) {
+                int leaf = l->valueint < 0;
+                if (!leaf && (l->valueint <= i || r->valueint <= i))
+                    ok = 0; /* our evaluator relies on forward child links */
+                const char *sep = i ? "," : "";
+                switch (fi) {
+                case 0: out = append(out, &len, &cap, "%s%d", sep, leaf ? -1 : x->valueint); break;
+                case 1: out = append(out, &len, &cap, "%s%.7g", sep, leaf ? 0 : (float)c->valuedouble); break;
+                case 2: out = append(out, &len, &cap, "%s%d", sep, leaf ? 0 : l->valueint); break;
+                case 3: out = append(out, &len, &cap, "%s%d", sep, leaf ? 0 : r->valueint); break;
+                default: out = append(out, &len, &cap, "%s%.7g", sep, leaf ? (float)c->valuedouble : 0); break;
+                }
+            }
+            out = append(out, &len, &cap, "]");
         }
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "f", tf);
-        cJSON_AddItemToObject(o, "t", tt);
-        cJSON_AddItemToObject(o, "l", tl);
-        cJSON_AddItemToObject(o, "r", tr);
-        cJSON_AddItemToObject(o, "v", tv);
-        cJSON_AddItemToArray(out, o);
+        out = append(out, &len, &cap, "}");
     }
+    out = append(out, &len, &cap, "]}");
     cJSON_Delete(root);
     if (!ok) {
-        cJSON_Delete(m);
+        free(out);
         return NULL;
     }
-    return m;
+    return out;
 }
 
 /* ---- cross-validation ----------------------------------------------------- */
@@ -379,9 +416,11 @@ static int train_group(const char *dir, const char *name, int family, Sample **r
         free(saved);
     }
     BoosterHandle b = train_booster(rows, n, nf, o, 7);
-    cJSON *member = b ? booster_export(b) : NULL;
+    char *text = b ? booster_export(b) : NULL;
     if (b)
         XGBoosterFree(b);
+    cJSON *member = text ? cJSON_CreateRaw(text) : NULL;
+    free(text);
     if (!member)
         return -1;
     cJSON *root = cJSON_CreateObject();
@@ -529,6 +568,44 @@ out:
     return rc;
 }
 
+/* The samples cross-validation got wrong by more than 10%, worst first
+ * (at most 200), for adaptive sampling around them. */
+static int cmp_err(const void *a, const void *b)
+{
+    const Sample *x = *(Sample *const *)a, *y = *(Sample *const *)b;
+    double ex = fabs(log(x->oof / x->ms)), ey = fabs(log(y->oof / y->ms));
+    return (ex < ey) - (ex > ey);
+}
+
+static int write_worst(const char *path, Sample *s, int n)
+{
+    Sample **bad = malloc((size_t)(n ? n : 1) * sizeof *bad);
+    if (!bad)
+        return -1;
+    int nb = 0;
+    for (int i = 0; i < n; i++)
+        if (s[i].oof > 0 && fabs(s[i].oof - s[i].ms) > 0.10 * s[i].ms)
+            bad[nb++] = &s[i];
+    qsort(bad, (size_t)nb, sizeof *bad, cmp_err);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(bad);
+        return -1;
+    }
+    for (int i = 0; i < nb && i < 200; i++) {
+        int nf;
+        family_feature_names((FeatureFamily)bad[i]->family, &nf);
+        fprintf(f, "{\"model\":\"%s\",\"key\":\"%s\",\"family\":\"%s\",\"ms\":%.6g,"
+                   "\"predicted_ms\":%.6g,\"features\":[", bad[i]->model, bad[i]->key,
+                family_name((FeatureFamily)bad[i]->family), bad[i]->ms, bad[i]->oof);
+        for (int j = 0; j < nf; j++)
+            fprintf(f, "%s%.9g", j ? "," : "", bad[i]->f[j]);
+        fprintf(f, "]}\n");
+    }
+    free(bad);
+    return fclose(f);
+}
+
 /* ---- the subcommand ---------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -536,24 +613,28 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: nnmeter-build train --device NAME --kernels K.jsonl --models M.jsonl\n"
             "                           [--out DIR] [--rounds N] [--depth N] [--eta X]\n"
+            "                           [--worst FILE]\n"
             "Trains one tree ensemble per kernel key and per feature family on the\n"
             "kernel samples of `nnmeter-build match`, fits the runtime overhead on the\n"
-            "models, and writes predictors/<NAME>/ (or DIR).\n");
+            "models, and writes predictors/<NAME>/ (or DIR).  --worst writes the kernel\n"
+            "samples cross-validation predicts worst (off by more than 10%%), for\n"
+            "nnmeter-build sample --around.\n");
 }
 
 int train_main(int argc, char **argv)
 {
     TrainOpts o = {.rounds = 120, .depth = 6, .folds = 5, .min_samples = 30, .eta = 0.12};
-    const char *device = NULL, *kpath = NULL, *mpath = NULL, *out = NULL;
+    const char *device = NULL, *kpath = NULL, *mpath = NULL, *out = NULL, *worst = NULL;
     static const struct option longopts[] = {
         {"device", required_argument, 0, 'd'}, {"kernels", required_argument, 0, 'k'},
         {"models", required_argument, 0, 'm'}, {"out", required_argument, 0, 'o'},
         {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'D'},
-        {"eta", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"eta", required_argument, 0, 'e'}, {"worst", required_argument, 0, 'w'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:w:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
         case 'k': kpath = optarg; break;
@@ -562,6 +643,7 @@ int train_main(int argc, char **argv)
         case 'r': o.rounds = atoi(optarg); break;
         case 'D': o.depth = atoi(optarg); break;
         case 'e': o.eta = atof(optarg); break;
+        case 'w': worst = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "nnmeter-build train: bad option '%s'; see --help\n",
@@ -665,10 +747,22 @@ int train_main(int argc, char **argv)
             y[nm++] = models[j].latency - sum;
         }
     }
-    double ov[3] = {0, 0, 0};
-    if (nm < 5 || fit3(x1, x2, y, lat, nm, ov))
+    /* The kernel labels already add up to each model's latency less the
+     * run's fixed cost and the runtime's own kernels (layout conversions,
+     * elided ops): what remains is one scale, fitted for relative error;
+     * free intercepts chase the big models and wreck the small ones. */
+    double ov[3] = {MATCH_RUN_COST_MS, 0, 0};
+    double sxy = 0, sxx = 0;
+    for (int j = 0; j < nm; j++) {
+        double w2 = 1.0 / (lat[j] * lat[j]);
+        sxy += w2 * x2[j] * (lat[j] - MATCH_RUN_COST_MS);
+        sxx += w2 * x2[j] * x2[j];
+    }
+    if (nm < 5 || sxx <= 0)
         fprintf(stderr, "nnmeter-build train: too few models (%d) to fit the overhead; "
                         "using none\n", nm);
+    else
+        ov[2] = sxy / sxx - 1;
     free(x1);
     free(x2);
     free(y);
@@ -716,6 +810,10 @@ int train_main(int argc, char **argv)
     }
     printf("overhead: %.4f ms + %.5f ms/kernel + %.3f x kernel sum (%d models)\n", ov[0],
            ov[1], ov[2], nm);
+    if (worst && write_worst(worst, s, n)) {
+        fprintf(stderr, "nnmeter-build train: cannot write '%s'\n", worst);
+        code = 3;
+    }
     char mpath2[1100];
     snprintf(mpath2, sizeof mpath2, "%s/meta.json", dir);
     if (write_json(mpath2, meta))

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# build-device.sh [BUILD_DIR] -- build the ort-cpu device's predictors from
+# nothing, on this host: models, measurements, kernel samples, training,
+# one adaptive round, evaluation.  Everything it measures lands in
+# predictors/ort-cpu/data/ (JSON lines), the trained ensembles and meta in
+# predictors/ort-cpu/, and a log with wall times in predictors/ort-cpu/build.log.
+#
+#   train  96 zoo models (16 families x 6, seed 100): whole-model latency and
+#          per-kernel profiles
+#   prior  600 kernels from nn-Meter's layer configs (predictors/prior/)
+#   adapt  4 kernels around each of the 200 worst cross-validated kernels
+#   val    48 zoo models never trained on (seed 200), measured twice: the
+#          second measurement gives the noise floor
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$here/build}
+B="$build/src/build/nnmeter-build"
+work=${NNMETER_WORK:-/tmp/nnmeter-build-ort-cpu}
+out=$here/predictors/ort-cpu
+data=$out/data
+mkdir -p "$work" "$data"
+log=$out/build.log
+: >"$log"
+start=$(date +%s)
+step() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$log"; }
+cd "$here"
+# pin the runtime to the second core: fewer migrations, less noise
+pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
+
+step "zoo: train (seed 100) and validation (seed 200) models"
+rm -rf "$work/train" "$work/val" "$work/prior" "$work/adapt"
+"$B" zoo --family all --count 6 --seed 100 --out "$work/train" >/dev/null
+"$B" zoo --family all --count 3 --seed 200 --out "$work/val" >/dev/null
+"$B" sample --prior --count 600 --seed 1 --out "$work/prior" | tee -a "$log"
+
+step "measure: 96 training models"
+"$B" measure --backend ort $pin --quiet --out "$data/train.jsonl" "$work"/train/*.onnx
+step "measure: prior kernel models"
+"$B" measure --backend ort $pin --quiet --rounds 3 --extra-rounds 0 --out "$data/prior.jsonl" "$work"/prior/*.onnx
+step "measure: 48 validation models"
+"$B" measure --backend ort $pin --quiet --out "$data/val.jsonl" "$work"/val/*.onnx
+
+step "match + train (zoo profiles and prior kernels)"
+"$B" match --device ort-cpu --models "$work/models.jsonl" "$data/train.jsonl" | tail -1 | tee -a "$log"
+"$B" match --device ort-cpu --kernels "$work/kernels.jsonl" "$data/train.jsonl" "$data/prior.jsonl" | tail -1 | tee -a "$log"
+"$B" train --device ort-cpu --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+    --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
+
+step "adaptive round: kernels around the worst predictions"
+"$B" sample --around "$work/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
+"$B" measure --backend ort $pin --quiet --rounds 3 --extra-rounds 0 --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
+"$B" match --device ort-cpu --kernels "$work/kernels.jsonl" "$data/train.jsonl" "$data/prior.jsonl" \
+    "$data/adapt.jsonl" | tail -1 | tee -a "$log"
+"$B" train --device ort-cpu --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+    --out "$out" | tee -a "$log"
+
+step "validation: second measurement (noise floor) and evaluation"
+"$B" measure --backend ort $pin --quiet --out "$data/val2.jsonl" "$work"/val/*.onnx
+"$B" eval --device ort-cpu --noise "$data/val2.jsonl" "$data/val.jsonl" | tee -a "$log"
+step "done: $(du -sh "$out" | cut -f1) in predictors/ort-cpu"
