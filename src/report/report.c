@@ -17,10 +17,12 @@ int report_format_parse(const char *s, ReportFormat *out)
     return -1;
 }
 
+/* Sums in double: per-node counts saturate at INT64_MAX on hostile shapes
+ * and an int64 sum of them would overflow. */
 typedef struct {
     double flops;
-    int64_t params;
-    int64_t bytes;
+    double params;
+    double bytes;
     int unsupported;
 } Totals;
 
@@ -30,8 +32,8 @@ static Totals graph_totals(const Graph *g)
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
         t.flops += n->cost.flops;
-        t.params += n->cost.params;
-        t.bytes += n->cost.bytes_read + n->cost.bytes_written;
+        t.params += (double)n->cost.params;
+        t.bytes += (double)n->cost.bytes_read + (double)n->cost.bytes_written;
         if (!n->supported)
             t.unsupported++;
     }
@@ -128,6 +130,18 @@ static cJSON *device_json(const Graph *g, const DeviceView *v)
     cJSON_AddStringToObject(d, "runtime", rs->runtime);
     cJSON_AddStringToObject(d, "rules", v->dev->user_copy ? v->dev->user_path
                                                            : v->dev->shipped_path);
+    if (v->pred) {
+        cJSON_AddNumberToObject(d, "total_ms", v->total_ms);
+        cJSON *range = cJSON_AddArrayToObject(d, "total_range_ms");
+        cJSON_AddItemToArray(range, cJSON_CreateNumber(v->total_lo));
+        cJSON_AddItemToArray(range, cJSON_CreateNumber(v->total_hi));
+        cJSON_AddNumberToObject(d, "fallback_kernels", v->nfallback);
+    } else {
+        cJSON_AddNullToObject(d, "total_ms");
+        cJSON_AddStringToObject(d, "latency", v->dev->pred_error[0]
+                                                  ? v->dev->pred_error
+                                                  : "rules-only device: no predictors");
+    }
     cJSON *ks = cJSON_AddArrayToObject(d, "kernels");
     for (int i = 0; i < v->part.nkernels; i++) {
         const Kernel *k = &v->part.kernels[i];
@@ -140,6 +154,16 @@ static cJSON *device_json(const Graph *g, const DeviceView *v)
             cJSON_AddItemToArray(nodes, cJSON_CreateString(g->nodes[k->nodes[j]].name));
         cJSON_AddItemToObject(o, "output_shape", shape_json(kernel_shape(g, k)));
         cJSON_AddStringToObject(o, "rule", kernel_rule(v, k));
+        if (v->pred) {
+            const Prediction *p = &v->pred[i];
+            cJSON_AddNumberToObject(o, "latency_ms", p->ms);
+            cJSON *r = cJSON_AddArrayToObject(o, "range_ms");
+            cJSON_AddItemToArray(r, cJSON_CreateNumber(p->lo));
+            cJSON_AddItemToArray(r, cJSON_CreateNumber(p->hi));
+            static const char *const src[] = {"model", "family", "fallback"};
+            cJSON_AddStringToObject(o, "predicted", src[p->source]);
+            cJSON_AddStringToObject(o, "predictor", p->key);
+        }
         Cost c = kernel_cost(g, k);
         cJSON_AddNumberToObject(o, "flops", c.flops);
         cJSON_AddNumberToObject(o, "params", (double)c.params);
@@ -194,8 +218,8 @@ static int write_json(FILE *out, const Graph *g, const char *model, const Device
     cJSON *t = cJSON_AddObjectToObject(root, "totals");
     cJSON_AddNumberToObject(t, "nodes", g->nnodes);
     cJSON_AddNumberToObject(t, "flops", tot.flops);
-    cJSON_AddNumberToObject(t, "params", (double)tot.params);
-    cJSON_AddNumberToObject(t, "bytes", (double)tot.bytes);
+    cJSON_AddNumberToObject(t, "params", tot.params);
+    cJSON_AddNumberToObject(t, "bytes", tot.bytes);
     cJSON_AddNumberToObject(t, "unsupported_nodes", tot.unsupported);
     cJSON *unsup = cJSON_AddArrayToObject(root, "unsupported_ops");
     for (int i = 0; i < g->nnodes; i++) {
@@ -245,7 +269,8 @@ static void csv_field(FILE *out, const char *s, int last)
 
 static int write_csv_kernels(FILE *out, const Graph *g, const DeviceView *views, int nviews)
 {
-    fputs("device,index,name,type,ops,output_shape,flops,params,bytes,rule\n", out);
+    fputs("device,index,name,type,ops,output_shape,flops,params,bytes,rule,latency_ms,predicted\n",
+          out);
     for (int d = 0; d < nviews; d++) {
         const DeviceView *v = &views[d];
         for (int i = 0; i < v->part.nkernels; i++) {
@@ -261,7 +286,12 @@ static int write_csv_kernels(FILE *out, const Graph *g, const DeviceView *views,
             csv_field(out, shp, 0);
             fprintf(out, "%.0f,%lld,%lld,", c.flops, (long long)c.params,
                     (long long)(c.bytes_read + c.bytes_written));
-            csv_field(out, kernel_rule(v, k), 1);
+            csv_field(out, kernel_rule(v, k), 0);
+            static const char *const src[] = {"model", "family", "fallback"};
+            if (v->pred)
+                fprintf(out, "%.6f,%s\n", v->pred[i].ms, src[v->pred[i].source]);
+            else
+                fputs(",\n", out);
         }
     }
     return ferror(out) ? -1 : 0;
@@ -303,8 +333,8 @@ static int write_text(FILE *out, const Graph *g, const char *model)
     Totals tot = graph_totals(g);
     char fl[32], pa[32], by[32];
     human(tot.flops, fl, sizeof fl);
-    human((double)tot.params, pa, sizeof pa);
-    human((double)tot.bytes, by, sizeof by);
+    human(tot.params, pa, sizeof pa);
+    human(tot.bytes, by, sizeof by);
     fprintf(out, "model     %s\n", model);
     if (g->producer && g->producer[0])
         fprintf(out, "producer  %s (IR %lld)\n", g->producer, (long long)g->ir_version);
@@ -338,17 +368,29 @@ static void write_text_device(FILE *out, const Graph *g, const DeviceView *v)
 {
     char fl[32];
     fprintf(out, "\ndevice    %s  (%s)\n", v->dev->name, v->dev->rules.runtime);
-    fprintf(out, "kernels   %d from %d nodes (%d free)\n\n", v->part.nkernels, g->nnodes,
+    fprintf(out, "kernels   %d from %d nodes (%d free)\n", v->part.nkernels, g->nnodes,
             v->part.nfree);
-    fprintf(out, "%5s  %-28s %-14s %-34s %-18s %10s\n", "#", "kernel", "type", "ops",
-            "output", "FLOPs");
+    if (v->pred)
+        fprintf(out, "latency   %.3f ms predicted (range %.3f - %.3f)%s\n\n", v->total_ms,
+                v->total_lo, v->total_hi,
+                v->nfallback ? "; some kernels by the fallback fit (*)" : "");
+    else
+        fprintf(out, "latency   none: %s\n\n", v->dev->pred_error[0]
+                                                     ? v->dev->pred_error
+                                                     : "rules-only device, no predictors");
+    fprintf(out, "%5s  %-28s %-14s %-34s %-18s %10s %10s\n", "#", "kernel", "type", "ops",
+            "output", "FLOPs", "ms");
     for (int i = 0; i < v->part.nkernels; i++) {
         const Kernel *k = &v->part.kernels[i];
         char shp[128];
         shape_format(kernel_shape(g, k), shp, sizeof shp);
         human(kernel_cost(g, k).flops, fl, sizeof fl);
-        fprintf(out, "%5d  %-28.28s %-14.14s %-34.34s %-18.18s %10s\n", i,
-                g->nodes[k->anchor].name, k->type, k->ops, shp, fl);
+        char ms[32] = "-";
+        if (v->pred)
+            snprintf(ms, sizeof ms, "%.4f%s", v->pred[i].ms,
+                     v->pred[i].source == PRED_FALLBACK ? "*" : "");
+        fprintf(out, "%5d  %-28.28s %-14.14s %-34.34s %-18.18s %10s %10s\n", i,
+                g->nodes[k->anchor].name, k->type, k->ops, shp, fl, ms);
     }
 }
 
