@@ -3,7 +3,10 @@
  * nn-Meter's method: for a pair of ops, time op1 alone (T1), op2 alone
  * (T2) and op1 -> op2 (T12); the pair runs as one kernel when
  * T1 + T2 - T12 > 0.5 * min(T1, T2) -- fusing saves at least half of the
- * cheaper op.  Where the runtime shows what it executed (ORT's profile),
+ * cheaper op.  Every time here is less T0, the time of a model that does
+ * nothing (one Reshape): with a runtime called from Node, a run costs tens
+ * of microseconds outside its kernels, and T1 + T2 counts that twice
+ * where T12 counts it once, which would make every pair look fused.  Where the runtime shows what it executed (ORT's profile),
  * the kernel count of the op1 -> op2 model is the second witness.  The
  * rule file written lists every pair with its evidence, then rules built
  * from the pairs that fuse: for each first op, the ops that fold into it
@@ -211,7 +214,8 @@ static void write_rules(FILE *f, const char *device, const Backend *b, const Pai
                "# Pair test (nn-Meter): fused when T1 + T2 - T12 > 0.5 * min(T1, T2); where\n"
                "# the runtime's profile is available, its kernel count for op1 -> op2 decides\n"
                "# (1 kernel = fused) and the latency test is shown beside it.\n"
-               "# Times in ms, median over rounds of each round's minimum.\n#\n",
+               "# Times in ms (1x64x56x56 activations), median over rounds of each round's\n"
+               "# minimum, less the time of a run that does no work.\n#\n",
             b->name, date);
     fprintf(f, "#   %-8s %-8s %9s %9s %9s  %-7s %-7s\n", "op1", "op2", "T1", "T2", "T12",
             "latency", "graph");
@@ -226,9 +230,9 @@ static void write_rules(FILE *f, const char *device, const Backend *b, const Pai
                 graph,
                 p->kernels >= 0 && p->fused_graph != p->fused_latency ? "  <- disagree" : "");
     }
-    fprintf(f, "\ndevice    %s\nruntime   %s, %d thread\nsource    detect-rules on %s, %s\n"
+    fprintf(f, "\ndevice    %s\nruntime   %s\nsource    detect-rules on %s, %s\n"
                "measured  yes\nfree      reshape flatten squeeze unsqueeze\n",
-            device, b->runtime, b->threads, measure_cpu_name(), date);
+            device, b->runtime, measure_cpu_name(), date);
     for (int a = 0; a < OP_COUNT; a++) {
         if (!ops[a].first)
             continue;
@@ -258,24 +262,35 @@ static void write_rules(FILE *f, const char *device, const Backend *b, const Pai
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: nnmeter-build detect-rules --backend ort --device NAME --out FILE.rules\n"
-               "                                  [--rounds N] [--work DIR]\n"
+    fprintf(f, "usage: nnmeter-build detect-rules --backend ort|xnnpack|cmd --device NAME "
+               "--out FILE.rules\n"
+               "                                  [--rounds N] [--work DIR] [cmd options]\n"
                "Times op1, op2 and op1 -> op2 for pairs of common ops and writes the\n"
-               "fusion rules they imply, with the measurements as comments.\n");
+               "fusion rules they imply, with the measurements as comments.\n"
+               "With --backend cmd, the command backend's options (as for measure):\n"
+               BACKEND_CMD_USAGE);
 }
 
 int detect_rules_main(int argc, char **argv)
 {
     const char *backend = NULL, *out = NULL, *device = NULL, *work = NULL;
     int rounds = 5;
+    CmdOptions co;
+    cmd_options_default(&co);
     static const struct option longopts[] = {
         {"backend", required_argument, 0, 'b'}, {"out", required_argument, 0, 'o'},
         {"device", required_argument, 0, 'd'}, {"rounds", required_argument, 0, 'r'},
-        {"work", required_argument, 0, 'w'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"work", required_argument, 0, 'w'}, {"help", no_argument, 0, 'h'},
+        BACKEND_CMD_LONGOPTS, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":b:o:d:r:w:h", longopts, NULL)) != -1) {
+        if (c >= BACKEND_CMD_KEY && c < BACKEND_CMD_KEY + BACKEND_CMD_NOPTS) {
+            if (cmd_options_parse(c, optarg, &co, "nnmeter-build detect-rules"))
+                return 1;
+            continue;
+        }
         switch (c) {
         case 'b': backend = optarg; break;
         case 'o': out = optarg; break;
@@ -296,9 +311,13 @@ int detect_rules_main(int argc, char **argv)
     }
     Backend b;
     if (backend_init(&b, backend)) {
-        fprintf(stderr, "nnmeter-build detect-rules: unknown backend '%s'\n", backend);
+        fprintf(stderr, "nnmeter-build detect-rules: unknown backend '%s' (available: %s)\n",
+                backend, backend_names());
         return 1;
     }
+    if (cmd_options_check(&co, backend, "nnmeter-build detect-rules"))
+        return 1;
+    b.cmd = &co;
     char dir[512];
     snprintf(dir, sizeof dir, "%s", work ? work : "/tmp/nnmeter-detect-rules");
     if (mkdir(dir, 0755) && errno != EEXIST) {
@@ -325,7 +344,7 @@ int detect_rules_main(int argc, char **argv)
     for (int o = 0; o < OP_COUNT; o++) {
         TestOp s = (TestOp)o;
         snprintf(paths[o], 600, "%s/single_%s.onnx", dir, ops[o].token);
-        if (write_chain(paths[o], &s, 1, 28, 64)) {
+        if (write_chain(paths[o], &s, 1, 56, 64)) {
             code = 3;
             goto done;
         }
@@ -350,16 +369,40 @@ int detect_rules_main(int argc, char **argv)
         TestOp seq[2] = {pairs[i].a, pairs[i].b};
         snprintf(paths[OP_COUNT * 2 + i], 600, "%s/pair_%s_%s.onnx", dir, ops[seq[0]].token,
                  ops[seq[1]].token);
-        if (write_chain(paths[OP_COUNT * 2 + i], seq, 2, 28, 64)) {
+        if (write_chain(paths[OP_COUNT * 2 + i], seq, 2, 56, 64)) {
             code = 3;
             goto done;
         }
     }
+    /* the baseline: a model whose only node is a Reshape to the same shape */
+    char base[600];
+    snprintf(base, sizeof base, "%s/baseline.onnx", dir);
+    {
+        NetBuilder *nb = nb_new("baseline", 11);
+        int x = nb_input(nb, "input", 1, 64, 56, 56);
+        int64_t d[4] = {1, 64, 56, 56};
+        x = nb_reshape(nb, x, 4, d);
+        nb_output(nb, x);
+        char e[512];
+        Graph *g = nb_finish(nb, e, sizeof e);
+        if (!g || onnx_write(g, base, 11, e, sizeof e)) {
+            fprintf(stderr, "nnmeter-build detect-rules: %s\n", e);
+            graph_free(g);
+            code = 3;
+            goto done;
+        }
+        graph_free(g);
+    }
     /* time everything that exists, interleaved, in rounds */
-    char (*valid)[600] = calloc((size_t)nm, sizeof *valid);
-    int *map = calloc((size_t)nm, sizeof *map);
-    double *tv = calloc((size_t)nm, sizeof *tv);
+    char (*valid)[600] = calloc((size_t)nm + 1, sizeof *valid);
+    int *map = calloc((size_t)nm + 1, sizeof *map);
+    double *tv = calloc((size_t)nm + 1, sizeof *tv);
+    double t0 = 0;
     int nv = 0;
+    if (valid && map) {
+        memcpy(valid[nv], base, 600);
+        map[nv++] = -1;
+    }
     for (int i = 0; valid && map && i < nm; i++)
         if (paths[i][0]) {
             memcpy(valid[nv], paths[i], 600);
@@ -375,8 +418,15 @@ int detect_rules_main(int argc, char **argv)
         code = 2;
         goto done;
     }
-    for (int i = 0; i < nv; i++)
-        t[map[i]] = tv[i];
+    for (int i = 0; i < nv; i++) {
+        if (map[i] < 0)
+            t0 = tv[i];
+        else
+            t[map[i]] = tv[i];
+    }
+    for (int i = 0; i < nm; i++)
+        t[i] = t[i] > t0 ? t[i] - t0 : 0;
+    fprintf(stderr, "detect-rules: baseline run (no work) %.4f ms, subtracted\n", t0);
     free(valid);
     free(map);
     free(tv);
