@@ -2,7 +2,8 @@
 # setup.sh -- everything a fresh Debian 12 machine needs, then one job.
 #
 #   ./setup.sh run    install what is missing, build, analyse the bundled sample
-#   ./setup.sh test   install what is missing, build with ASan+UBSan, run all tests
+#   ./setup.sh test   install what is missing, build with ASan+UBSan, run all tests,
+#                     then fuzz the model loader and the rule parser (clang)
 #
 # Idempotent: packages already present are not reinstalled, builds are
 # incremental.  Needs root or sudo for apt-get.
@@ -13,7 +14,8 @@ cd "$(dirname "$0")"
 PKGS_BUILD="build-essential meson ninja-build pkg-config protobuf-c-compiler
   libprotobuf-c-dev libonnx-dev libncurses-dev libcjson-dev libpcre2-dev
   libxgboost-dev libxnnpack-dev libpthreadpool-dev nodejs npm"
-PKGS_TEST="libcmocka-dev libonnx-testdata python3 python3-onnx python3-numpy tmux"
+PKGS_TEST="libcmocka-dev libonnx-testdata python3 python3-onnx python3-numpy tmux
+  clang libclang-rt-14-dev man-db"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -57,7 +59,14 @@ run)
 test)
     install_packages
     configure build-san -Db_sanitize=address,undefined -Db_lundef=false
-    exec meson test -C build-san --print-errorlogs --num-processes 2
+    rc=0
+    meson test -C build-san --print-errorlogs --num-processes 2 || rc=$?
+    # a short libFuzzer run (clang build of the fuzz targets only)
+    [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
+    ninja -C build-fuzz tests/fuzz/fuzz_model tests/fuzz/fuzz_rules >/dev/null
+    echo "setup: fuzzing, 20 s per target"
+    tests/fuzz/run.sh build-fuzz 20 || rc=1
+    exit $rc
     ;;
 *)
     echo "usage: ./setup.sh run|test" >&2

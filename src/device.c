@@ -148,6 +148,8 @@ void device_view_free(DeviceView *v)
 {
     free(v->pred);
     v->pred = NULL;
+    free(v->measured_ms);
+    v->measured_ms = NULL;
     partition_free(&v->part);
     normgraph_free(&v->ng);
 }

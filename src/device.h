@@ -46,6 +46,13 @@ typedef struct {
     double total_ms;          /* sum of kernels + runtime overhead */
     double total_lo, total_hi;
     int nfallback;            /* kernels predicted by the fallback */
+    /* A runtime profile laid over the kernels (overlay.c); NULL without one. */
+    double *measured_ms;      /* per kernel: its runtime kernels' time, NAN when none */
+    const char *measured_from;    /* the profile file (not owned) */
+    double measured_sum_ms;   /* all runtime kernels of the profile */
+    double measured_other_ms; /* of which on no kernel: layout, free ops, unmatched */
+    int measured_unmatched;   /* runtime kernels that match no kernel of ours */
+    int measured_runs;
 } DeviceView;
 
 /* Normalizes, detects kernels and predicts them; 0 or -1 (out of memory).

@@ -13,6 +13,7 @@
 
 #include "device.h"
 #include "model.h"
+#include "overlay.h"
 #include "report/report.h"
 #include "tui.h"
 #include "util/datadir.h"
@@ -26,7 +27,7 @@ typedef struct {
 } Option;
 
 enum { OPT_REPORT = 'r', OPT_FORMAT = 'f', OPT_INPUT = 'i', OPT_DEVICE = 'd',
-       OPT_LIST_DEVICES = 'L', OPT_HELP = 'h', OPT_VERSION = 'V' };
+       OPT_LIST_DEVICES = 'L', OPT_PROFILE = 'p', OPT_HELP = 'h', OPT_VERSION = 'V' };
 
 static const Option options[] = {
     {"report", no_argument, OPT_REPORT, NULL,
@@ -37,6 +38,9 @@ static const Option options[] = {
      "shape of a model input, e.g. images=1x3x640x640 (repeatable)"},
     {"device", required_argument, OPT_DEVICE, "NAME|all",
      "show kernels as device NAME runs them (repeatable; 'all' for every device)"},
+    {"profile", required_argument, OPT_PROFILE, "FILE.json",
+     "overlay an ONNX Runtime profile on the kernels as measured (interactive: on "
+     "the measured devices)"},
     {"list-devices", no_argument, OPT_LIST_DEVICES, NULL,
      "list the known devices and exit (with --format json: as JSON)"},
     {"help", no_argument, OPT_HELP, NULL, "show this help and exit"},
@@ -49,8 +53,10 @@ static const Option options[] = {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nnmeter-tui [OPTIONS] [MODEL.onnx]\n"
-            "Predict and explain the latency of a neural network, kernel by kernel.\n\n");
+            "usage: nnmeter-tui [OPTIONS] [MODEL.onnx | NNMETER_IR.json]\n"
+            "Predict and explain the latency of a neural network, kernel by kernel.\n"
+            "Without --report it opens the interactive view (? there lists every key);\n"
+            "without MODEL, a bundled sample.\n\n");
     for (int i = 0; i < NOPTIONS; i++) {
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
@@ -71,6 +77,7 @@ typedef struct {
     InputSpec inputs[MAX_INPUT_SPECS];
     int ninputs;
     const char *model;
+    const char *profile;      /* --profile: ORT profiler output to overlay */
 } Args;
 
 /* Returns -1 to continue, or an exit code. */
@@ -120,6 +127,7 @@ static int parse_args(int argc, char **argv, Args *a)
             snprintf(a->devices[a->ndevices++], 64, "%s", optarg);
             break;
         case OPT_LIST_DEVICES: a->list_devices = 1; break;
+        case OPT_PROFILE: a->profile = optarg; break;
         case OPT_HELP: usage(stdout); return EXIT_OK;
         case OPT_VERSION: printf("nnmeter-tui %s\n", NNM_VERSION); return EXIT_OK;
         case ':':
@@ -137,6 +145,11 @@ static int parse_args(int argc, char **argv, Args *a)
     if (optind < argc) {
         fprintf(stderr, "nnmeter-tui: one model at a time ('%s' is extra); see --help\n",
                 argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (a->profile && a->report && a->ndevices == 0) {
+        fprintf(stderr, "nnmeter-tui: --profile with --report goes with --device NAME: the "
+                        "profile is mapped onto that device's kernels\n");
         return EXIT_USAGE;
     }
     return -1;
@@ -246,7 +259,16 @@ static int run_report(const Args *a)
         else
             nviews++;
     }
+    Profile prof = {0};
+    if (code == EXIT_OK && a->profile && profile_read_ort(a->profile, &prof, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-tui: %s\n", err);
+        code = EXIT_BADINPUT;
+    }
+    for (int i = 0; code == EXIT_OK && a->profile && i < nviews; i++)
+        if (device_view_overlay(g, &views[i], &prof, a->profile))
+            code = EXIT_INTERNAL;
     int rc = code == EXIT_OK ? report_write(stdout, g, a->model, a->format, views, nviews) : 0;
+    profile_free(&prof);
     for (int i = 0; i < nviews; i++)
         device_view_free(&views[i]);
     free(views);
@@ -278,7 +300,8 @@ static int run_tui(const Args *a)
             return EXIT_USAGE;
         }
     }
-    TuiOptions t = {a->model, a->inputs, a->ninputs, (char (*)[64])a->devices, a->ndevices};
+    TuiOptions t = {a->model, a->inputs, a->ninputs, (char (*)[64])a->devices, a->ndevices,
+                    a->profile};
     return tui_run(&t);
 }
 

@@ -5,6 +5,7 @@
 
 #include "graph/cost.h"
 #include "graph/shape_infer.h"
+#include "onnx/nnmeter_ir.h"
 #include "onnx/onnx_load.h"
 
 /* Messages quote names from the file, which may hold any bytes: keep the
@@ -40,7 +41,9 @@ static Graph *analyse(Graph *g, const InputSpec *specs, int nspecs, char *err,
 Graph *model_open(const char *path, const InputSpec *specs, int nspecs, char *err,
                   size_t errlen, int *code)
 {
-    Graph *g = onnx_load(path, err, errlen);
+    /* a JSON file is an nn-Meter IR graph; anything else is read as ONNX */
+    Graph *g = nnmeter_ir_sniff_file(path) ? nnmeter_ir_load(path, err, errlen)
+                                           : onnx_load(path, err, errlen);
     if (!g) {
         one_line(err);
         *code = EXIT_BADINPUT;
@@ -52,7 +55,8 @@ Graph *model_open(const char *path, const InputSpec *specs, int nspecs, char *er
 Graph *model_open_buffer(const void *buf, size_t len, const InputSpec *specs,
                          int nspecs, char *err, size_t errlen, int *code)
 {
-    Graph *g = onnx_load_buffer(buf, len, err, errlen);
+    Graph *g = nnmeter_ir_sniff(buf, len) ? nnmeter_ir_load_buffer(buf, len, err, errlen)
+                                          : onnx_load_buffer(buf, len, err, errlen);
     if (!g) {
         one_line(err);
         *code = EXIT_BADINPUT;

@@ -1,6 +1,7 @@
 /* model.h -- one call from a file name to an analysed graph.
  *
- * load (src/onnx) -> input shapes -> shape inference -> costs (src/graph).
+ * load (src/onnx: an ONNX file, or an nn-Meter IR graph when the file is
+ * JSON) -> input shapes -> shape inference -> costs (src/graph).
  * Shared by the report, the TUI and the builder so they all see the same
  * graph for the same file and flags.
  */

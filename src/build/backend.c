@@ -31,6 +31,7 @@ static const struct {
 } backends[] = {
     {"ort", backend_ort_init},          /* ONNX Runtime 1.30 via Node, 1 thread */
     {"xnnpack", backend_xnnpack_init},  /* XNNPACK in this process, 1 thread */
+    {"cmd", backend_cmd_init},          /* any program: --cmd, --regex (backend_cmd.c) */
 };
 #define NBACKENDS (int)(sizeof backends / sizeof backends[0])
 

@@ -11,87 +11,33 @@
 #include "predict/kernel_features.h"
 #include "predict/predict.h"
 
-static int is_reorder(const char *op)
+/* The record's profile as RuntimeKernel entries (pointing into record). */
+static RuntimeKernel *record_kernels(const cJSON *prof, int *n)
 {
-    return strcmp(op, "ReorderInput") == 0 || strcmp(op, "ReorderOutput") == 0;
-}
-
-/* Kernel index for an ONNX node or tensor name; -1 when unknown, -2 when
- * it names a free node. */
-static int kernel_of_name(const Graph *g, const DeviceView *v, const char *name)
-{
-    for (int i = 0; i < g->nnodes; i++)
-        if (strcmp(g->nodes[i].name, name) == 0)
-            return v->part.node_kernel[i] >= 0 ? v->part.node_kernel[i] : -2;
-    int t = graph_find_tensor(g, name);
-    if (t >= 0 && g->tensors[t].producer >= 0) {
-        int k = v->part.node_kernel[g->tensors[t].producer];
-        return k >= 0 ? k : -2;
-    }
-    return -1;
-}
-
-/* ORT names a fused node after an ONNX node, or after a tensor with
- * "_nchwc" appended, or after a node with "/<Fusion>" appended. */
-static int resolve(const Graph *g, const DeviceView *v, const char *ev)
-{
-    int k = kernel_of_name(g, v, ev);
-    if (k != -1)
-        return k;
-    char buf[512];
-    /* "fused <node>" is how ORT names a FusedGemm */
-    snprintf(buf, sizeof buf, "%s", strncmp(ev, "fused ", 6) == 0 ? ev + 6 : ev);
-    k = kernel_of_name(g, v, buf);
-    if (k != -1)
-        return k;
-    static const char *const suffixes[] = {"_bn_nchwc", "_nchwc"};
-    for (int i = 0; i < 2; i++) {
-        size_t n = strlen(buf), sl = strlen(suffixes[i]);
-        if (n > sl && strcmp(buf + n - sl, suffixes[i]) == 0) {
-            buf[n - sl] = 0;
-            k = kernel_of_name(g, v, buf);
-            if (k != -1)
-                return k;
+    int cap = cJSON_GetArraySize(prof);
+    RuntimeKernel *rk = calloc((size_t)(cap ? cap : 1), sizeof *rk);
+    *n = 0;
+    if (!rk)
+        return NULL;
+    for (const cJSON *e = prof->child; e && *n < cap; e = e->next) {
+        RuntimeKernel *r = &rk[(*n)++];
+        r->name = cJSON_GetStringValue(cJSON_GetObjectItem(e, "name"));
+        r->op = cJSON_GetStringValue(cJSON_GetObjectItem(e, "op_name"));
+        r->ms = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms"));
+        shape_unknown(&r->output);
+        const cJSON *dims = cJSON_GetObjectItem(e, "output_shape");
+        if (cJSON_IsArray(dims) && cJSON_GetArraySize(dims) <= GRAPH_MAX_DIMS) {
+            r->output.ndim = 0;
+            for (const cJSON *d = dims->child; d; d = d->next) {
+                if (!cJSON_IsNumber(d)) {
+                    shape_unknown(&r->output);
+                    break;
+                }
+                r->output.dims[r->output.ndim++] = (int64_t)d->valuedouble;
+            }
         }
     }
-    /* "<node>/MatMulAddFusion", "<node>/MatMulScaleFusion/" */
-    char *fusion = strstr(buf, "Fusion");
-    if (fusion) {
-        *fusion = 0;
-        char *slash = strrchr(buf, '/');
-        if (slash && slash != buf) {
-            *slash = 0;
-            return kernel_of_name(g, v, buf);
-        }
-    }
-    return -1;
-}
-
-/* Runtime kernels of ops the device calls free (the Reshapes ORT puts
- * around a 3-D Gemm, say) are elided work, whatever their name. */
-static int free_op(const DeviceView *v, const char *op)
-{
-    char tok[TOKEN_MAX];
-    size_t i = 0;
-    for (; op[i] && i < TOKEN_MAX - 1; i++)
-        tok[i] = (char)(op[i] >= 'A' && op[i] <= 'Z' ? op[i] - 'A' + 'a' : op[i]);
-    tok[i] = 0;
-    const RuleSet *rs = &v->dev->rules;
-    for (int k = 0; k < rs->nfree; k++)
-        if (strcmp(rs->free_tokens[k], tok) == 0)
-            return 1;
-    return 0;
-}
-
-static int same_dims(const cJSON *dims, const Shape *s)
-{
-    if (!cJSON_IsArray(dims) || s->ndim != cJSON_GetArraySize(dims))
-        return 0;
-    int i = 0;
-    for (const cJSON *d = dims->child; d; d = d->next, i++)
-        if (!cJSON_IsNumber(d) || (int64_t)d->valuedouble != s->dims[i])
-            return 0;
-    return 1;
+    return rk;
 }
 
 int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, MatchResult *m)
@@ -100,77 +46,13 @@ int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, Matc
     const cJSON *prof = cJSON_GetObjectItem(cJSON_GetObjectItem(record, "profile"), "kernels");
     if (!cJSON_IsArray(prof))
         return -1;
-    m->nkernels = v->part.nkernels;
-    m->k = calloc((size_t)(m->nkernels ? m->nkernels : 1), sizeof *m->k);
-    if (!m->k)
+    int n;
+    RuntimeKernel *rk = record_kernels(prof, &n);
+    if (!rk)
         return -1;
-    int last = -1; /* last kernel matched by name, in execution order */
-    for (const cJSON *e = prof->child; e; e = e->next) {
-        const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(e, "name"));
-        const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(e, "op_name"));
-        double ms = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms"));
-        if (!name || !op)
-            continue;
-        m->kernel_sum_ms += ms;
-        m->events++;
-        if (is_reorder(op)) {
-            m->reorder_ms += ms;
-            m->reorders++;
-            continue;
-        }
-        int k = resolve(g, v, name);
-        if (k == -2 || (k == -1 && free_op(v, op))) {
-            m->free_ms += ms;
-            continue;
-        }
-        if (k >= 0) {
-            m->k[k].events++;
-            m->k[k].ms += ms;
-            last = k;
-            continue;
-        }
-        /* runtime-made: the next kernel in graph order with this shape */
-        const cJSON *shape = cJSON_GetObjectItem(e, "output_shape");
-        int cand = last + 1;
-        while (cand < m->nkernels && m->k[cand].events > 0)
-            cand++;
-        if (cand < m->nkernels && v->part.kernels[cand].output >= 0 &&
-            same_dims(shape, &g->tensors[v->part.kernels[cand].output].shape)) {
-            m->k[cand].split++;
-            m->k[cand].ms += ms;
-            continue;
-        }
-        m->theirs_only++;
-        if (!m->first_problem[0])
-            snprintf(m->first_problem, sizeof m->first_problem,
-                     "runtime kernel '%.100s' (%.40s) matches no kernel of ours", name, op);
-    }
-    for (int i = 0; i < m->nkernels; i++) {
-        const KernelTruth *t = &m->k[i];
-        const Kernel *kk = &v->part.kernels[i];
-        if (t->events == 1 || (t->events == 0 && t->split > 0)) {
-            m->agree++;
-        } else if (t->events == 0) {
-            m->ours_only++;
-            if (!m->first_problem[0])
-                snprintf(m->first_problem, sizeof m->first_problem,
-                         "our kernel '%.100s' (%.60s) has no runtime kernel: the runtime "
-                         "fused it elsewhere", g->nodes[kk->anchor].name, kk->ops);
-        } else {
-            m->fused_more++;
-            if (!m->first_problem[0])
-                snprintf(m->first_problem, sizeof m->first_problem,
-                         "our kernel '%.100s' (%.60s) ran as %d runtime kernels",
-                         g->nodes[kk->anchor].name, kk->ops, t->events);
-        }
-    }
-    return 0;
-}
-
-void match_free(MatchResult *m)
-{
-    free(m->k);
-    m->k = NULL;
+    int rc = profile_match(g, &v->part, &v->dev->rules, rk, n, m);
+    free(rk);
+    return rc;
 }
 
 /* ---- kernel truth ---------------------------------------------------------

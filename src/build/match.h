@@ -8,6 +8,9 @@
  * HardSigmoid + Mul).  Layout conversions (ReorderInput/ReorderOutput) are
  * runtime overhead, not kernels of the model.
  *
+ * The matching itself lives in src/fusion/profile_match.c (the analyzer's
+ * --profile overlay uses it too); this module reads measurement records.
+ *
  * Two uses: checking a device's rules (a kernel agrees when exactly one
  * runtime kernel maps to it, or several that the runtime split from it),
  * and turning whole-model profiles into per-kernel training samples.
@@ -18,27 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "device.h"
-
-typedef struct {
-    double ms;                /* summed profile time of the runtime kernels mapped here */
-    int events;               /* runtime kernels mapped here by name */
-    int split;                /* runtime kernels mapped here by shape (runtime-made) */
-} KernelTruth;
-
-typedef struct {
-    KernelTruth *k;           /* per kernel of the view */
-    int nkernels;
-    int agree;                /* kernels with exactly one runtime kernel (+ splits) */
-    int ours_only;            /* kernels no runtime kernel maps to */
-    int fused_more;           /* kernels several named runtime kernels map to */
-    int theirs_only;          /* runtime kernels mapped to nothing */
-    double reorder_ms;        /* layout conversions */
-    int reorders;
-    double free_ms;           /* runtime kernels for ops we call free */
-    double kernel_sum_ms;     /* all runtime kernels */
-    int events;               /* all runtime kernels, counted */
-    char first_problem[256];  /* one example disagreement, for the report */
-} MatchResult;
+#include "fusion/profile_match.h"   /* KernelTruth, MatchResult, match_free */
 
 /* What the ORT profiler adds to each kernel it times, and the fixed cost
  * of one unprofiled run outside its kernels (Node, the session's run
@@ -54,10 +37,10 @@ double match_truth_scale(const cJSON *record);
 /* A matched kernel's time in an unprofiled run (see match.c). */
 double match_kernel_truth(const KernelTruth *t, double scale);
 
-/* Matches the "profile" of a measurement record against view v of graph g.
- * Returns 0, or -1 when the record has no profile. */
+/* Matches the "profile" of a measurement record against view v of graph g
+ * (profile_match() on the record's kernels).  Returns 0, or -1 when the
+ * record has no profile (or out of memory). */
 int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, MatchResult *out);
-void match_free(MatchResult *m);
 
 /* `nnmeter-build match --device D [--kernels OUT.jsonl] DATA.jsonl...` */
 int match_main(int argc, char **argv);

@@ -284,12 +284,14 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
     cJSON_AddStringToObject(r, "backend", b->name);
     cJSON_AddNumberToObject(r, "threads", b->threads);
     cJSON_AddStringToObject(r, "date", date);
-    char proto[160];
+    char proto[200];
     snprintf(proto, sizeof proto,
              "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d "
-             "profile=%dx%d fresh-process-per-round interleaved median-of-round-min",
+             "profile=%dx%d fresh-process-per-round interleaved median-of-round-min%s",
              o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu,
-             o->profile_rounds, o->profile_runs);
+             o->profile_rounds, o->profile_runs,
+             b->cmd && b->cmd->per_call && strcmp(b->name, "cmd") == 0
+                 ? " cmd-averages-per-call" : "");
     cJSON_AddStringToObject(r, "protocol", proto);
     if (e->profile) {
         cJSON *p = cJSON_Duplicate(e->profile, 1);
@@ -384,8 +386,9 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: nnmeter-build measure --backend NAME --out FILE.jsonl [options] "
             "MODEL[@NAME=DIMS,...] ...\n"
-            "  --backend NAME         runtime to measure: ort (ONNX Runtime CPU, 1 thread)\n"
-            "                         or xnnpack (XNNPACK in this process, 1 thread)\n"
+            "  --backend NAME         runtime to measure: ort (ONNX Runtime CPU, 1 thread),\n"
+            "                         xnnpack (XNNPACK in this process, 1 thread) or cmd\n"
+            "                         (any program, e.g. a phone's benchmark over adb)\n"
             "  --out FILE             JSON-lines output, written atomically\n"
             "  --append               keep FILE's records (same CPU and runtime only)\n"
             "  --rounds N             rounds, fresh process each (default 5)\n"
@@ -396,7 +399,7 @@ static void usage(FILE *f)
             "  --profile-runs N       per-kernel profile runs, 0 for none (default 10)\n"
             "  --profile-rounds N     profile rounds, fresh process each (default 3)\n"
             "  --cpu N                pin the runtime to CPU N (default: no pinning)\n"
-            "  --quiet                no progress on stderr\n");
+            "  --quiet                no progress on stderr\n" BACKEND_CMD_USAGE);
 }
 
 static int parse_int(const char *s, const char *flag, int lo, int *out)
@@ -420,6 +423,8 @@ int measure_main(int argc, char **argv)
                      .cpu = -1};
     const char *backend = NULL, *out = NULL;
     int append = 0;
+    CmdOptions co;
+    cmd_options_default(&co);
     static const struct option longopts[] = {
         {"backend", required_argument, 0, 'b'}, {"out", required_argument, 0, 'o'},
         {"append", no_argument, 0, 'a'}, {"rounds", required_argument, 0, 'r'},
@@ -427,11 +432,17 @@ int measure_main(int argc, char **argv)
         {"max-spread", required_argument, 0, 's'}, {"extra-rounds", required_argument, 0, 'x'},
         {"profile-runs", required_argument, 0, 'p'}, {"cpu", required_argument, 0, 'c'},
         {"profile-rounds", required_argument, 0, 'P'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, BACKEND_CMD_LONGOPTS,
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":b:o:ar:w:n:s:x:p:P:c:qh", longopts, NULL)) != -1) {
+        if (c >= BACKEND_CMD_KEY && c < BACKEND_CMD_KEY + BACKEND_CMD_NOPTS) {
+            if (cmd_options_parse(c, optarg, &co, "nnmeter-build measure"))
+                return EXIT_USAGE;
+            continue;
+        }
         int bad = 0;
         switch (c) {
         case 'b': backend = optarg; break;
@@ -478,7 +489,10 @@ int measure_main(int argc, char **argv)
                 backend, backend_names());
         return EXIT_USAGE;
     }
+    if (cmd_options_check(&co, backend, "nnmeter-build measure"))
+        return EXIT_USAGE;
     b.cpu = o.cpu;
+    b.cmd = &co;
     int n = argc - optind;
     Entry *es = calloc((size_t)n, sizeof *es);
     int *todo = calloc((size_t)n, sizeof *todo);

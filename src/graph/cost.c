@@ -261,11 +261,16 @@ static const CostRule *find_cost(const Node *n)
     return NULL;
 }
 
-/* Saturating int64 sums: a hostile shape must not wrap a counter. */
+/* Saturating int64 sums: a hostile shape must not wrap a counter.  They
+ * stop at COST_MAX (2^52, 4.5e15: far beyond any real model), not at
+ * INT64_MAX, so that adding up saturated nodes (a kernel's cost, read
+ * + written bytes) cannot overflow int64 either. */
+#define COST_MAX ((int64_t)1 << 52)
+
 static int64_t sat_add(int64_t a, int64_t b)
 {
     int64_t r;
-    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+    return __builtin_add_overflow(a, b, &r) || r > COST_MAX ? COST_MAX : r;
 }
 
 /* fp32-sized bytes of a tensor; 0 when its shape is unknown. */
@@ -274,7 +279,7 @@ static int64_t tensor_bytes(const Tensor *t)
     int64_t n = t ? shape_numel(&t->shape) : -1;
     if (n < 0)
         return 0;
-    return n > INT64_MAX / 4 ? INT64_MAX : n * 4;
+    return n > COST_MAX / 4 ? COST_MAX : n * 4;
 }
 
 static void node_cost(Graph *g, Node *n)

@@ -7,7 +7,9 @@
  *  - params = elements of the node's initializer inputs;
  *  - bytes are fp32-sized (4 bytes per element): every input read once,
  *    every output written once.
- * Nodes whose shapes are unknown get zero cost.
+ * Nodes whose shapes are unknown get zero cost.  params and bytes saturate
+ * at 2^52 (a corrupt shape cannot wrap them, and sums over a kernel's
+ * nodes stay within int64).
  */
 #ifndef NNM_COST_H
 #define NNM_COST_H

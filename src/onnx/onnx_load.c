@@ -505,7 +505,7 @@ static void load_graph(Loader *L, const uint8_t *p, size_t len)
 {
     WireReader r = {p, p + len};
     WireField f;
-    int rc;
+    int rc = 0;
     while (!L->failed && (rc = wire_next(&r, &f)) > 0) {
         if (f.type != WIRE_LEN)
             continue;

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 int report_format_parse(const char *s, ReportFormat *out)
@@ -142,6 +143,14 @@ static cJSON *device_json(const Graph *g, const DeviceView *v)
                                                   ? v->dev->pred_error
                                                   : "rules-only device: no predictors");
     }
+    if (v->measured_ms) {
+        cJSON *m = cJSON_AddObjectToObject(d, "measured");
+        cJSON_AddStringToObject(m, "profile", v->measured_from ? v->measured_from : "");
+        cJSON_AddNumberToObject(m, "runs", v->measured_runs);
+        cJSON_AddNumberToObject(m, "kernel_sum_ms", v->measured_sum_ms);
+        cJSON_AddNumberToObject(m, "other_ms", v->measured_other_ms);
+        cJSON_AddNumberToObject(m, "unmatched_runtime_kernels", v->measured_unmatched);
+    }
     cJSON *ks = cJSON_AddArrayToObject(d, "kernels");
     for (int i = 0; i < v->part.nkernels; i++) {
         const Kernel *k = &v->part.kernels[i];
@@ -163,6 +172,12 @@ static cJSON *device_json(const Graph *g, const DeviceView *v)
             static const char *const src[] = {"model", "family", "fallback"};
             cJSON_AddStringToObject(o, "predicted", src[p->source]);
             cJSON_AddStringToObject(o, "predictor", p->key);
+        }
+        if (v->measured_ms) {
+            if (isnan(v->measured_ms[i]))
+                cJSON_AddNullToObject(o, "measured_ms");
+            else
+                cJSON_AddNumberToObject(o, "measured_ms", v->measured_ms[i]);
         }
         Cost c = kernel_cost(g, k);
         cJSON_AddNumberToObject(o, "flops", c.flops);
@@ -269,8 +284,12 @@ static void csv_field(FILE *out, const char *s, int last)
 
 static int write_csv_kernels(FILE *out, const Graph *g, const DeviceView *views, int nviews)
 {
-    fputs("device,index,name,type,ops,output_shape,flops,params,bytes,rule,latency_ms,predicted\n",
+    int measured = 0;
+    for (int d = 0; d < nviews; d++)
+        measured |= views[d].measured_ms != NULL;
+    fputs("device,index,name,type,ops,output_shape,flops,params,bytes,rule,latency_ms,predicted",
           out);
+    fputs(measured ? ",measured_ms\n" : "\n", out);
     for (int d = 0; d < nviews; d++) {
         const DeviceView *v = &views[d];
         for (int i = 0; i < v->part.nkernels; i++) {
@@ -289,9 +308,14 @@ static int write_csv_kernels(FILE *out, const Graph *g, const DeviceView *views,
             csv_field(out, kernel_rule(v, k), 0);
             static const char *const src[] = {"model", "family", "fallback"};
             if (v->pred)
-                fprintf(out, "%.6f,%s\n", v->pred[i].ms, src[v->pred[i].source]);
+                fprintf(out, "%.6f,%s", v->pred[i].ms, src[v->pred[i].source]);
             else
-                fputs(",\n", out);
+                fputs(",", out);
+            if (measured && v->measured_ms && !isnan(v->measured_ms[i]))
+                fprintf(out, ",%.6f", v->measured_ms[i]);
+            else if (measured)
+                fputs(",", out);
+            fputs("\n", out);
         }
     }
     return ferror(out) ? -1 : 0;
@@ -378,8 +402,13 @@ static void write_text_device(FILE *out, const Graph *g, const DeviceView *v)
         fprintf(out, "latency   none: %s\n\n", v->dev->pred_error[0]
                                                      ? v->dev->pred_error
                                                      : "rules-only device, no predictors");
-    fprintf(out, "%5s  %-28s %-14s %-34s %-18s %10s %10s\n", "#", "kernel", "type", "ops",
-            "output", "FLOPs", "ms");
+    if (v->measured_ms)
+        fprintf(out, "measured  %.3f ms of runtime kernels (median of %d runs) from %s; %.3f ms "
+                "on no kernel (layout, free ops, %d unmatched)\n\n", v->measured_sum_ms,
+                v->measured_runs, v->measured_from ? v->measured_from : "the profile",
+                v->measured_other_ms, v->measured_unmatched);
+    fprintf(out, "%5s  %-28s %-14s %-34s %-18s %10s %10s%s\n", "#", "kernel", "type", "ops",
+            "output", "FLOPs", "ms", v->measured_ms ? "   measured" : "");
     for (int i = 0; i < v->part.nkernels; i++) {
         const Kernel *k = &v->part.kernels[i];
         char shp[128];
@@ -389,8 +418,13 @@ static void write_text_device(FILE *out, const Graph *g, const DeviceView *v)
         if (v->pred)
             snprintf(ms, sizeof ms, "%.4f%s", v->pred[i].ms,
                      v->pred[i].source == PRED_FALLBACK ? "*" : "");
-        fprintf(out, "%5d  %-28.28s %-14.14s %-34.34s %-18.18s %10s %10s\n", i,
-                g->nodes[k->anchor].name, k->type, k->ops, shp, fl, ms);
+        char meas[32] = "";
+        if (v->measured_ms && isnan(v->measured_ms[i]))
+            snprintf(meas, sizeof meas, " %10s", "-");
+        else if (v->measured_ms)
+            snprintf(meas, sizeof meas, " %10.4f", v->measured_ms[i]);
+        fprintf(out, "%5d  %-28.28s %-14.14s %-34.34s %-18.18s %10s %10s%s\n", i,
+                g->nodes[k->anchor].name, k->type, k->ops, shp, fl, ms, meas);
     }
 }
 

@@ -1,8 +1,10 @@
 /* datadir.h -- where rules/, predictors/ and samples/ live.
  *
  * Order: $NNMETER_DATA; the install prefix's share/nnmeter-tui when the
- * running binary is the installed one; otherwise the source tree the
- * binary was built from (running from the build directory).
+ * running binary is the installed one (it runs from the install bindir);
+ * <dir>/share/nnmeter-tui when it runs from <dir>/bin and that holds
+ * rules/ (an installed tree moved elsewhere); otherwise the source tree
+ * the binary was built from (running from the build directory).
  */
 #ifndef NNM_DATADIR_H
 #define NNM_DATADIR_H
