@@ -3,10 +3,11 @@
  * nn-Meter's method: for a pair of ops, time op1 alone (T1), op2 alone
  * (T2) and op1 -> op2 (T12); the pair runs as one kernel when
  * T1 + T2 - T12 > 0.5 * min(T1, T2) -- fusing saves at least half of the
- * cheaper op.  Every time here is less T0, the time of a model that does
- * nothing (one Reshape): with a runtime called from Node, a run costs tens
- * of microseconds outside its kernels, and T1 + T2 counts that twice
- * where T12 counts it once, which would make every pair look fused.  Where the runtime shows what it executed (ORT's profile),
+ * cheaper op.  With a runtime that profiles (ORT), T is the profiled time
+ * of the model's kernels: called from Node, a run also costs copying its
+ * inputs and outputs (0.7 ms for a 1x64x56x56 tensor here), which T1 + T2
+ * counts twice where T12 counts it once -- every pair would look fused.
+ * Without a profile, T is the protocol's timing.  Where the runtime shows what it executed (ORT's profile),
  * the kernel count of the op1 -> op2 model is the second witness.  The
  * rule file written lists every pair with its evidence, then rules built
  * from the pairs that fuse: for each first op, the ops that fold into it
@@ -166,16 +167,18 @@ static int time_models(Backend *b, char (*paths)[600], int n, int rounds, double
     return 0;
 }
 
-/* Kernels the runtime ran for a model (ORT's profile), -1 when unknown. */
-static int runtime_kernels(Backend *b, const char *path)
+/* Kernels the runtime ran for a model and their summed time (ORT's
+ * profile); -1 when the backend has no profile. */
+static int runtime_kernels(Backend *b, const char *path, double *sum_ms)
 {
+    *sum_ms = 0;
     if (!b->profile)
         return -1;
     char err[512];
     if (b->open(b, err, sizeof err))
         return -1;
     MeasureItem it = {.path = path, .inputs = NULL};
-    cJSON *p = b->profile(b, &it, 3, err, sizeof err);
+    cJSON *p = b->profile(b, &it, 20, err, sizeof err);
     b->close(b);
     if (!p)
         return -1;
@@ -183,8 +186,10 @@ static int runtime_kernels(Backend *b, const char *path)
     const cJSON *ks = cJSON_GetObjectItem(p, "kernels");
     for (const cJSON *k = ks ? ks->child : NULL; k; k = k->next) {
         const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(k, "op_name"));
-        if (op && strncmp(op, "Reorder", 7) != 0)
+        if (op && strncmp(op, "Reorder", 7) != 0) {
             n++;
+            *sum_ms += cJSON_GetNumberValue(cJSON_GetObjectItem(k, "dur_ms"));
+        }
     }
     cJSON_Delete(p);
     return n;
@@ -214,8 +219,8 @@ static void write_rules(FILE *f, const char *device, const Backend *b, const Pai
                "# Pair test (nn-Meter): fused when T1 + T2 - T12 > 0.5 * min(T1, T2); where\n"
                "# the runtime's profile is available, its kernel count for op1 -> op2 decides\n"
                "# (1 kernel = fused) and the latency test is shown beside it.\n"
-               "# Times in ms (1x64x56x56 activations), median over rounds of each round's\n"
-               "# minimum, less the time of a run that does no work.\n#\n",
+               "# Times in ms (1x64x56x56 activations): the runtime's profiled kernel time\n"
+               "# where it has a profiler, else the median over rounds of each round's minimum.\n#\n",
             b->name, date);
     fprintf(f, "#   %-8s %-8s %9s %9s %9s  %-7s %-7s\n", "op1", "op2", "T1", "T2", "T12",
             "latency", "graph");
@@ -374,43 +379,21 @@ int detect_rules_main(int argc, char **argv)
             goto done;
         }
     }
-    /* the baseline: a model whose only node is a Reshape to the same shape */
-    char base[600];
-    snprintf(base, sizeof base, "%s/baseline.onnx", dir);
-    {
-        NetBuilder *nb = nb_new("baseline", 11);
-        int x = nb_input(nb, "input", 1, 64, 56, 56);
-        int64_t d[4] = {1, 64, 56, 56};
-        x = nb_reshape(nb, x, 4, d);
-        nb_output(nb, x);
-        char e[512];
-        Graph *g = nb_finish(nb, e, sizeof e);
-        if (!g || onnx_write(g, base, 11, e, sizeof e)) {
-            fprintf(stderr, "nnmeter-build detect-rules: %s\n", e);
-            graph_free(g);
-            code = 3;
-            goto done;
-        }
-        graph_free(g);
-    }
     /* time everything that exists, interleaved, in rounds */
     char (*valid)[600] = calloc((size_t)nm + 1, sizeof *valid);
     int *map = calloc((size_t)nm + 1, sizeof *map);
     double *tv = calloc((size_t)nm + 1, sizeof *tv);
-    double t0 = 0;
     int nv = 0;
-    if (valid && map) {
-        memcpy(valid[nv], base, 600);
-        map[nv++] = -1;
-    }
     for (int i = 0; valid && map && i < nm; i++)
         if (paths[i][0]) {
             memcpy(valid[nv], paths[i], 600);
             map[nv++] = i;
         }
     char err[1024];
-    fprintf(stderr, "detect-rules: timing %d models, %d rounds\n", nv, rounds);
-    if (!valid || !map || !tv || time_models(&b, valid, nv, rounds, tv, err, sizeof err)) {
+    fprintf(stderr, "detect-rules: %d models, %s\n", nv,
+            b.profile ? "profiled" : "timed in rounds");
+    if (!valid || !map || !tv ||
+        (!b.profile && time_models(&b, valid, nv, rounds, tv, err, sizeof err))) {
         fprintf(stderr, "nnmeter-build detect-rules: %s\n", err);
         free(valid);
         free(map);
@@ -418,15 +401,16 @@ int detect_rules_main(int argc, char **argv)
         code = 2;
         goto done;
     }
-    for (int i = 0; i < nv; i++) {
-        if (map[i] < 0)
-            t0 = tv[i];
-        else
-            t[map[i]] = tv[i];
+    for (int i = 0; i < nv; i++)
+        t[map[i]] = tv[i];
+    /* a profiling backend: replace timings by the kernels' profiled time */
+    if (b.profile) {
+        for (int i = 0; i < nm; i++) {
+            double sum;
+            if (paths[i][0] && runtime_kernels(&b, paths[i], &sum) >= 0 && sum > 0)
+                t[i] = sum;
+        }
     }
-    for (int i = 0; i < nm; i++)
-        t[i] = t[i] > t0 ? t[i] - t0 : 0;
-    fprintf(stderr, "detect-rules: baseline run (no work) %.4f ms, subtracted\n", t0);
     free(valid);
     free(map);
     free(tv);
@@ -438,7 +422,8 @@ int detect_rules_main(int argc, char **argv)
         p->t12 = t[OP_COUNT * 2 + i];
         double m = p->t1 < p->t2 ? p->t1 : p->t2;
         p->fused_latency = p->t1 + p->t2 - p->t12 > 0.5 * m;
-        p->kernels = runtime_kernels(&b, paths[OP_COUNT * 2 + i]);
+        double unused;
+        p->kernels = runtime_kernels(&b, paths[OP_COUNT * 2 + i], &unused);
         p->fused_graph = p->kernels == 1;
         fprintf(stderr, "%-8s %-8s T1 %.4f T2 %.4f T12 %.4f -> %s%s\n", ops[p->a].token,
                 ops[p->b].token, p->t1, p->t2, p->t12, p->fused_latency ? "fused" : "split",
