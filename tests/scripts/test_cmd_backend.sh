@@ -106,7 +106,7 @@ nice -n 19 "$BUILD" detect-rules --backend cmd --cmd "sh '$FAKE' {model}" --rege
     --unit us --per-call --rounds 1 --device fake-phone --work "$T/work" --out "$R" \
     2>"$T/j.err"
 check "detect-rules over cmd exits 0" test $? -eq 0
-check "rule file names the command" grep -q "^runtime   cmd: sh .*fake_benchmark.sh' {model}, 1 thread$" "$R"
+check "rule file names the command" grep -q "^runtime   cmd: sh .*fake_benchmark.sh' {model}" "$R"
 check "rule file has the pair table" grep -q "^#   conv     relu " "$R"
 nice -n 19 "$TUI" --report --format json --device fake-phone "$SRC/samples/resnet.onnx" \
     >"$T/k.json" 2>"$T/k.err"
