@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# test_measure.sh NNMETER_BUILD SRCDIR -- `nnmeter-build measure --backend ort`
+# end to end on two small models: valid records with the protocol's fields,
+# a broken model gives one clear line and no record, a missing runtime
+# package names the fix, and a failed run leaves no half-written file.
+set -uo pipefail
+nb=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL $*"; fail=$((fail+1)); }
+cd "$src"
+if [ ! -d node_modules/onnxruntime-node ]; then
+    echo "onnxruntime-node missing: run npm ci --ignore-scripts"; exit 77
+fi
+quick="--rounds 2 --runs 3 --warmup 1 --extra-rounds 0 --profile-rounds 1 --profile-runs 2 --quiet"
+"$nb" measure --backend ort $quick --out "$tmp/a.jsonl" samples/nasbench201.onnx samples/mobilenetv3.onnx \
+    2>"$tmp/err" && ok || { bad "measure exit $?"; cat "$tmp/err"; }
+/usr/bin/python3 - "$tmp/a.jsonl" <<'PY' && ok || bad "records"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rs) == 2, rs
+for r in rs:
+    for k in ("model", "latency_ms", "spread", "cpu", "runtime", "threads", "date", "protocol", "round_min_ms"):
+        assert k in r, k
+    assert r["latency_ms"] > 0 and r["runtime"].startswith("onnxruntime-node 1.30.0"), r
+    assert r["profile"]["kernels"], "no profile"
+    assert min(r["round_min_ms"]) <= r["latency_ms"] <= max(r["round_min_ms"])
+PY
+# a file ORT refuses: one line, exit 2, only the good model recorded
+printf 'not a model' >"$tmp/broken.onnx"
+"$nb" measure --backend ort $quick --out "$tmp/b.jsonl" samples/nasbench201.onnx "$tmp/broken.onnx" 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && ok || bad "broken model exit $rc"
+grep -q "broken.onnx" "$tmp/err" && ok || bad "no message naming the broken model"
+[ "$(wc -l <"$tmp/b.jsonl")" = 1 ] && ok || bad "expected 1 record"
+# the npm package missing: the message names the fix; no output file
+mkdir -p "$tmp/fake/src/build" && cp src/build/ort_harness.js "$tmp/fake/src/build/"
+NNMETER_DATA="$tmp/fake" "$nb" measure --backend ort $quick --out "$tmp/c.jsonl" samples/nasbench201.onnx 2>"$tmp/err"
+rc=$?
+[ $rc != 0 ] && grep -q "npm ci" "$tmp/err" && ok || { bad "missing runtime: exit $rc"; cat "$tmp/err"; }
+[ ! -e "$tmp/c.jsonl" ] && ok || bad "a failed run wrote $tmp/c.jsonl"
+# bad flags
+"$nb" measure --backend nope --out x.jsonl samples/nasbench201.onnx 2>/dev/null; [ $? = 1 ] && ok || bad "unknown backend"
+"$nb" measure --backend ort --rounds 0 --out x.jsonl samples/nasbench201.onnx 2>/dev/null; [ $? = 1 ] && ok || bad "rounds 0"
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
