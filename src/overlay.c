@@ -37,7 +37,8 @@ static void first_shape(const cJSON *shapes, Shape *s)
         return;
     s->ndim = 0;
     for (const cJSON *d = dims->child; d; d = d->next) {
-        if (!cJSON_IsNumber(d)) {
+        /* a dim int64 cannot hold (or NaN) is no shape: converting it is UB */
+        if (!cJSON_IsNumber(d) || !(d->valuedouble >= -1 && d->valuedouble < 9e18)) {
             shape_unknown(s);
             return;
         }

@@ -117,7 +117,8 @@ static int p_ints(const cJSON *p, const char *name, int64_t *out, int max)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, name);
     if (cJSON_IsNumber(a) && max > 0) {
-        out[0] = (int64_t)a->valuedouble;
+        /* out of int64's range (or NaN) converts with UB: -1 as below */
+        out[0] = fabs(a->valuedouble) < 9.2e18 ? (int64_t)a->valuedouble : -1;
         return 1;
     }
     if (!cJSON_IsArray(a))
