@@ -27,8 +27,8 @@
  * of one unprofiled run outside its kernels (Node, the session's run
  * call).  Estimated on this host's zoo measurements by a least-squares
  * fit of latency against profiled kernel sum and event count
- * (`nnmeter-build train` prints it): 6-10 us per event, 20-60 us per run. */
-#define MATCH_PROFILER_COST_MS 0.008
+ * (`nnmeter-build train` prints it): 10-11 us per event on this host. */
+#define MATCH_PROFILER_COST_MS 0.011
 #define MATCH_RUN_COST_MS 0.03
 
 /* The factor that turns a record's debiased profiled times into shares of

@@ -747,22 +747,31 @@ int train_main(int argc, char **argv)
             y[nm++] = models[j].latency - sum;
         }
     }
-    /* The kernel labels already add up to each model's latency less the
-     * run's fixed cost and the runtime's own kernels (layout conversions,
-     * elided ops): what remains is one scale, fitted for relative error;
-     * free intercepts chase the big models and wreck the small ones. */
+    /* The kernel labels add up to each model's latency less the run's
+     * fixed cost and the runtime kernels no kernel of ours stands for
+     * (layout conversions, elided ops).  The scale restores that share:
+     * the median over the models of (latency - fixed cost) / labels.  It
+     * is a property of the data, not of the trees, so it does not inherit
+     * their cross-validation error. */
     double ov[3] = {MATCH_RUN_COST_MS, 0, 0};
-    double sxy = 0, sxx = 0;
-    for (int j = 0; j < nm; j++) {
-        double w2 = 1.0 / (lat[j] * lat[j]);
-        sxy += w2 * x2[j] * (lat[j] - MATCH_RUN_COST_MS);
-        sxx += w2 * x2[j] * x2[j];
+    double *ratio = malloc((size_t)(nmodels ? nmodels : 1) * sizeof *ratio);
+    int nr = 0;
+    for (int j = 0; j < nmodels && ratio; j++) {
+        double labels = 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(s[i].model, models[j].model) == 0)
+                labels += s[i].ms;
+        if (labels > 0 && models[j].latency > MATCH_RUN_COST_MS)
+            ratio[nr++] = (models[j].latency - MATCH_RUN_COST_MS) / labels;
     }
-    if (nm < 5 || sxx <= 0)
+    if (nr < 5) {
         fprintf(stderr, "nnmeter-build train: too few models (%d) to fit the overhead; "
-                        "using none\n", nm);
-    else
-        ov[2] = sxy / sxx - 1;
+                        "using none\n", nr);
+    } else {
+        qsort(ratio, (size_t)nr, sizeof *ratio, cmp_double);
+        ov[2] = ratio[nr / 2] - 1;
+    }
+    free(ratio);
     free(x1);
     free(x2);
     free(y);
