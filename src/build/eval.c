@@ -65,20 +65,6 @@ static Acc *family_acc(Acc *fams, int *nf, const char *fam)
     return a;
 }
 
-static int record_inputs(const cJSON *rec, InputSpec *specs, int max)
-{
-    const cJSON *in = cJSON_GetObjectItem(rec, "inputs");
-    int n = 0;
-    for (const cJSON *e = in ? in->child : NULL; e && n < max; e = e->next) {
-        InputSpec *s = &specs[n++];
-        snprintf(s->name, sizeof s->name, "%s", e->string);
-        s->shape.ndim = 0;
-        for (const cJSON *d = e->child; d && s->shape.ndim < GRAPH_MAX_DIMS; d = d->next)
-            s->shape.dims[s->shape.ndim++] = (int64_t)d->valuedouble;
-    }
-    return n;
-}
-
 /* Each line of a JSON-lines file, parsed; calls fn(record, ctx). */
 static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
 {
@@ -118,7 +104,7 @@ static int eval_record(cJSON *rec, void *vctx)
     if (!model || !(truth > 0))
         return 0;
     InputSpec specs[16];
-    int ns = record_inputs(rec, specs, 16);
+    int ns = match_record_inputs(rec, specs, 16);
     char err[1024];
     int code;
     Graph *g = model_open(model, specs, ns, err, sizeof err, &code);

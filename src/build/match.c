@@ -92,7 +92,7 @@ double match_kernel_truth(const KernelTruth *t, double scale)
 
 /* ---- the subcommand ---------------------------------------------------- */
 
-static int record_inputs(const cJSON *rec, InputSpec *specs, int max)
+int match_record_inputs(const cJSON *rec, InputSpec *specs, int max)
 {
     const cJSON *in = cJSON_GetObjectItem(rec, "inputs");
     int n = 0;
@@ -214,7 +214,7 @@ int match_main(int argc, char **argv)
                 continue;
             }
             InputSpec specs[16];
-            int ns = record_inputs(rec, specs, 16);
+            int ns = match_record_inputs(rec, specs, 16);
             int oc;
             Graph *g = model_open(model, specs, ns, err, sizeof err, &oc);
             DeviceView v;

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "device.h"
+#include "graph/inputs.h"
 #include "fusion/profile_match.h"   /* KernelTruth, MatchResult, match_free */
 
 /* What the ORT profiler adds to each kernel it times, and the fixed cost
@@ -41,6 +42,10 @@ double match_kernel_truth(const KernelTruth *t, double scale);
  * (profile_match() on the record's kernels).  Returns 0, or -1 when the
  * record has no profile (or out of memory). */
 int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, MatchResult *out);
+
+/* The --input shapes a measurement record was measured with (its "inputs"
+ * object); returns how many were written to specs. */
+int match_record_inputs(const cJSON *rec, InputSpec *specs, int max);
 
 /* `nnmeter-build match --device D [--kernels OUT.jsonl] DATA.jsonl...` */
 int match_main(int argc, char **argv);
