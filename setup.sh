@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh -- everything a fresh Debian 12 machine needs, then one job.
 #
-#   ./setup.sh run    install what is missing, build, analyse the bundled sample
+#   ./setup.sh run    install what is missing, build, open the TUI on the bundled sample
 #   ./setup.sh test   install what is missing, build with ASan+UBSan, run all tests,
 #                     then fuzz the model loader, the rule parser and the
 #                     profile reader (clang)
@@ -55,7 +55,11 @@ case "${1:-}" in
 run)
     install_packages
     configure build
-    exec ./build/src/nnmeter-tui --report samples/mobilenetv3.onnx
+    # the interactive analyzer on a terminal; its report when piped
+    if [ -t 0 ] && [ -t 1 ]; then
+        exec ./build/src/nnmeter-tui samples/mobilenetv3.onnx
+    fi
+    exec ./build/src/nnmeter-tui --report --device ort-cpu samples/mobilenetv3.onnx
     ;;
 test)
     install_packages
