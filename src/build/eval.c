@@ -89,6 +89,7 @@ static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
 
 typedef struct {
     Device *dev;
+    int covered;              /* models whose measurement lies in the predicted range */
     Acc all, kern;
     Acc fams[64];
     int nfam;
@@ -116,6 +117,7 @@ static int eval_record(cJSON *rec, void *vctx)
         return 0;
     }
     acc_add(&c->all, v.total_ms, truth);
+    c->covered += truth >= v.total_lo && truth <= v.total_hi;
     char fam[32];
     family_of(model, fam, sizeof fam);
     acc_add(family_acc(c->fams, &c->nfam, fam), v.total_ms, truth);
@@ -247,6 +249,9 @@ int eval_main(int argc, char **argv)
             acc_print(ctx.fams[i].family, &ctx.fams[i]);
         acc_print("ALL MODELS", &ctx.all);
         acc_print("KERNELS", &ctx.kern);
+        if (ctx.all.n)
+            printf("predicted range holds the measurement for %d of %d models (%.1f%%)\n",
+                   ctx.covered, ctx.all.n, 100.0 * ctx.covered / ctx.all.n);
         if (noise)
             rc = noise_floor(argv[optind], noise);
     }
