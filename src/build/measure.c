@@ -284,12 +284,17 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
     cJSON_AddStringToObject(r, "backend", b->name);
     cJSON_AddNumberToObject(r, "threads", b->threads);
     cJSON_AddStringToObject(r, "date", date);
-    char proto[200];
+    /* what a fresh context is depends on the backend */
+    const char *fresh = strcmp(b->name, "ort") == 0 ? "process"
+                        : strcmp(b->name, "xnnpack") == 0 ? "runtime" : "command";
+    char prof[48] = "profile=none";
+    if (b->profile && o->profile_runs > 0)
+        snprintf(prof, sizeof prof, "profile=%dx%d", o->profile_rounds, o->profile_runs);
+    char proto[240];
     snprintf(proto, sizeof proto,
-             "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d "
-             "profile=%dx%d fresh-process-per-round interleaved median-of-round-min%s",
-             o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu,
-             o->profile_rounds, o->profile_runs,
+             "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d %s "
+             "fresh-%s-per-round interleaved median-of-quietest-quarter-of-round-min%s",
+             o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu, prof, fresh,
              b->cmd && b->cmd->per_call && strcmp(b->name, "cmd") == 0
                  ? " cmd-averages-per-call" : "");
     cJSON_AddStringToObject(r, "protocol", proto);
