@@ -731,22 +731,6 @@ int train_main(int argc, char **argv)
         fprintf(stderr, "nnmeter-build train: training failed\n");
         goto done;
     }
-    /* overhead: latency = a + b * kernels + (1 + c) * sum of kernel times */
-    double *x1 = malloc((size_t)nmodels * sizeof *x1), *x2 = malloc((size_t)nmodels * sizeof *x2),
-           *y = malloc((size_t)nmodels * sizeof *y), *lat = malloc((size_t)nmodels * sizeof *lat);
-    int nm = 0;
-    for (int j = 0; j < nmodels && x1 && x2 && y; j++) {
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-            if (strcmp(s[i].model, models[j].model) == 0)
-                sum += s[i].oof;
-        if (sum > 0 && lat) {
-            x1[nm] = models[j].kernels;
-            x2[nm] = sum;
-            lat[nm] = models[j].latency;
-            y[nm++] = models[j].latency - sum;
-        }
-    }
     /* The kernel labels add up to each model's latency less the run's
      * fixed cost and the runtime kernels no kernel of ours stands for
      * (layout conversions, elided ops).  The scale restores that share:
@@ -772,10 +756,6 @@ int train_main(int argc, char **argv)
         ov[2] = ratio[nr / 2] - 1;
     }
     free(ratio);
-    free(x1);
-    free(x2);
-    free(y);
-    free(lat);
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddNumberToObject(meta, "format", PREDICTOR_FORMAT);
     cJSON_AddStringToObject(meta, "device", device);
@@ -796,7 +776,7 @@ int train_main(int argc, char **argv)
     cJSON_AddNumberToObject(oh, "model_ms", ov[0]);
     cJSON_AddNumberToObject(oh, "kernel_ms", ov[1]);
     cJSON_AddNumberToObject(oh, "kernel_scale", ov[2]);
-    cJSON_AddNumberToObject(oh, "models", nm);
+    cJSON_AddNumberToObject(oh, "models", nr);
     cJSON *fb = cJSON_AddObjectToObject(meta, "fallback");
     cJSON_AddNumberToObject(fb, "base_ms", 0.005);
     cJSON_AddNumberToObject(fb, "ms_per_mflop", 0.0004);
@@ -818,7 +798,7 @@ int train_main(int argc, char **argv)
                100 * stats[i].within10, 100 * stats[i].mape, stats[i].band);
     }
     printf("overhead: %.4f ms + %.5f ms/kernel + %.3f x kernel sum (%d models)\n", ov[0],
-           ov[1], ov[2], nm);
+           ov[1], ov[2], nr);
     if (worst && write_worst(worst, s, n)) {
         fprintf(stderr, "nnmeter-build train: cannot write '%s'\n", worst);
         code = 3;
