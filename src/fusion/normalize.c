@@ -287,38 +287,48 @@ static void pat_add(Pat *p, int node)
         p->nodes[p->n++] = node;
 }
 
-/* Add(x,3) -> Clip(0,6) -> Div(6)|Mul(1/6); starting at the Add. */
-static int match_hsigmoid_at(const Ctx *c, int add, int *x, Pat *p)
+/* Add(x, 3) whose only consumer is Clip(0, 6): the head both hard-sigmoid
+ * and the decomposed hard-swish start with.  Returns the Clip, or -1. */
+static int add3_clip6(const Ctx *c, int add, int *x)
 {
     const Graph *g = c->g;
     if (add < 0 || !is_op(&g->nodes[add], "Add") || g->nodes[add].ninputs != 2)
-        return 0;
+        return -1;
     double v;
     int xin = -1;
     for (int k = 0; k < 2; k++)
         if (const_value(g, g->nodes[add].inputs[1 - k], &v) && near(v, 3))
             xin = g->nodes[add].inputs[k];
-    if (xin < 0)
-        return 0;
-    int clip = sole_consumer(c, out0(g, add));
+    int clip = xin >= 0 ? sole_consumer(c, out0(g, add)) : -1;
+    if (clip < 0 || !is_op(&g->nodes[clip], "Clip"))
+        return -1;
     double lo, hi;
+    clip_bounds(g, &g->nodes[clip], &lo, &hi);
+    if (lo != 0 || hi != 6)
+        return -1;
+    *x = xin;
+    return clip;
+}
+
+/* Node n divides tensor t by 6 (Div(t, 6) or Mul(t, 1/6)). */
+static int div6(const Graph *g, int n, int t)
+{
+    return binary_const(g, n, "Div", t, 6) || binary_const(g, n, "Mul", t, 1.0 / 6);
+}
+
+/* Add(x,3) -> Clip(0,6) -> Div(6)|Mul(1/6); starting at the Add. */
+static int match_hsigmoid_at(const Ctx *c, int add, int *x, Pat *p)
+{
+    const Graph *g = c->g;
+    int clip = add3_clip6(c, add, x);
     if (clip < 0)
         return 0;
-    if (is_op(&g->nodes[clip], "Clip")) {
-        clip_bounds(g, &g->nodes[clip], &lo, &hi);
-        if (lo != 0 || hi != 6)
-            return 0;
-    } else {
-        return 0;
-    }
     int scale = sole_consumer(c, out0(g, clip));
-    if (!binary_const(g, scale, "Div", out0(g, clip), 6) &&
-        !binary_const(g, scale, "Mul", out0(g, clip), 1.0 / 6))
+    if (!div6(g, scale, out0(g, clip)))
         return 0;
     pat_add(p, add);
     pat_add(p, clip);
     pat_add(p, scale);
-    *x = xin;
     return 1;
 }
 
@@ -354,26 +364,15 @@ static int match_hswish(const Ctx *c, int node, Pat *p)
         return 1;
     }
     /* Add(x,3) -> Clip(0,6) -> Mul(x, .) -> Div(6) */
-    if (!is_op(&g->nodes[node], "Add") || g->nodes[node].ninputs != 2)
-        return 0;
-    double v;
-    int xin = -1;
-    for (int k = 0; k < 2; k++)
-        if (const_value(g, g->nodes[node].inputs[1 - k], &v) && near(v, 3))
-            xin = g->nodes[node].inputs[k];
-    int clip = xin >= 0 ? sole_consumer(c, out0(g, node)) : -1;
-    if (clip < 0 || !is_op(&g->nodes[clip], "Clip"))
-        return 0;
-    double lo, hi;
-    clip_bounds(g, &g->nodes[clip], &lo, &hi);
-    if (lo != 0 || hi != 6)
+    int xin;
+    int clip = add3_clip6(c, node, &xin);
+    if (clip < 0)
         return 0;
     int mul = sole_consumer(c, out0(g, clip));
     if (mul < 0 || !is_op(&g->nodes[mul], "Mul") || other_input(g, mul, out0(g, clip)) != xin)
         return 0;
     int div = sole_consumer(c, out0(g, mul));
-    if (!binary_const(g, div, "Div", out0(g, mul), 6) &&
-        !binary_const(g, div, "Mul", out0(g, mul), 1.0 / 6))
+    if (!div6(g, div, out0(g, mul)))
         return 0;
     pat_add(p, node);
     pat_add(p, clip);
