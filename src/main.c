@@ -212,13 +212,18 @@ static int list_devices(const Args *a)
             cJSON_AddStringToObject(o, "runtime", d.rules.runtime);
             cJSON_AddStringToObject(o, "provenance", d.rules.source);
             cJSON_AddBoolToObject(o, "measured", d.rules.measured);
-            cJSON_AddBoolToObject(o, "predictors", 0);
+            cJSON_AddBoolToObject(o, "predictors", d.pred != NULL);
+            if (d.pred_error[0])
+                cJSON_AddStringToObject(o, "predictor_error", d.pred_error);
             cJSON_AddStringToObject(o, "rules", d.user_copy ? d.user_path : d.shipped_path);
             cJSON_AddNumberToObject(o, "rule_count", d.rules.nrules);
             cJSON_AddItemToArray(arr, o);
         } else {
             printf("%-28s %-8s %-6s %-10s %s\n", d.name, d.rules.measured ? "yes" : "no",
-                   d.user_copy ? "yes" : "no", "no", d.rules.runtime);
+                   d.user_copy ? "yes" : "no",
+                   d.pred ? "yes" : d.pred_error[0] ? "broken" : "no", d.rules.runtime);
+            if (d.pred_error[0])
+                fprintf(stderr, "nnmeter-tui: %s\n", d.pred_error);
         }
         device_free(&d);
     }
