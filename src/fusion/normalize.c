@@ -316,6 +316,17 @@ static int div6(const Graph *g, int n, int t)
     return binary_const(g, n, "Div", t, 6) || binary_const(g, n, "Mul", t, 1.0 / 6);
 }
 
+/* The Mul that alone consumes tensor t and multiplies it by x (the outer
+ * "x * f(x)" of swish and hard-swish), or -1. */
+static int mul_by(const Ctx *c, int t, int x)
+{
+    const Graph *g = c->g;
+    int mul = sole_consumer(c, t);
+    if (mul < 0 || !is_op(&g->nodes[mul], "Mul") || other_input(g, mul, t) != x)
+        return -1;
+    return mul;
+}
+
 /* Add(x,3) -> Clip(0,6) -> Div(6)|Mul(1/6); starting at the Add. */
 static int match_hsigmoid_at(const Ctx *c, int add, int *x, Pat *p)
 {
@@ -345,8 +356,8 @@ static int match_hswish(const Ctx *c, int node, Pat *p)
     const Graph *g = c->g;
     if (is_op(&g->nodes[node], "HardSigmoid")) {
         int x = in_k(g, node, 0);
-        int mul = sole_consumer(c, out0(g, node));
-        if (mul < 0 || !is_op(&g->nodes[mul], "Mul") || other_input(g, mul, out0(g, node)) != x)
+        int mul = mul_by(c, out0(g, node), x);
+        if (mul < 0)
             return 0;
         pat_add(p, node);
         pat_add(p, mul);
@@ -356,8 +367,8 @@ static int match_hswish(const Ctx *c, int node, Pat *p)
     Pat hs = {.n = 0};
     if (match_hsigmoid_at(c, node, &x, &hs)) {
         int last = hs.nodes[hs.n - 1];
-        int mul = sole_consumer(c, out0(g, last));
-        if (mul < 0 || !is_op(&g->nodes[mul], "Mul") || other_input(g, mul, out0(g, last)) != x)
+        int mul = mul_by(c, out0(g, last), x);
+        if (mul < 0)
             return 0;
         *p = hs;
         pat_add(p, mul);
@@ -368,8 +379,8 @@ static int match_hswish(const Ctx *c, int node, Pat *p)
     int clip = add3_clip6(c, node, &xin);
     if (clip < 0)
         return 0;
-    int mul = sole_consumer(c, out0(g, clip));
-    if (mul < 0 || !is_op(&g->nodes[mul], "Mul") || other_input(g, mul, out0(g, clip)) != xin)
+    int mul = mul_by(c, out0(g, clip), xin);
+    if (mul < 0)
         return 0;
     int div = sole_consumer(c, out0(g, mul));
     if (!div6(g, div, out0(g, mul)))
@@ -387,9 +398,8 @@ static int match_swish(const Ctx *c, int node, Pat *p)
     const Graph *g = c->g;
     if (!is_op(&g->nodes[node], "Sigmoid"))
         return 0;
-    int x = in_k(g, node, 0);
-    int mul = sole_consumer(c, out0(g, node));
-    if (mul < 0 || !is_op(&g->nodes[mul], "Mul") || other_input(g, mul, out0(g, node)) != x)
+    int mul = mul_by(c, out0(g, node), in_k(g, node, 0));
+    if (mul < 0)
         return 0;
     pat_add(p, node);
     pat_add(p, mul);
