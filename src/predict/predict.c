@@ -113,23 +113,7 @@ static const char *str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* Reads an array of numbers into a new int or double array of size n. */
-static int read_ints(const cJSON *a, int n, int **out)
-{
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n)
-        return -1;
-    *out = malloc((size_t)(n ? n : 1) * sizeof **out);
-    if (!*out)
-        return -1;
-    int i = 0;
-    for (const cJSON *e = a->child; e; e = e->next) {
-        if (!cJSON_IsNumber(e))
-            return -1;
-        (*out)[i++] = e->valueint;
-    }
-    return 0;
-}
-
+/* Reads an array of n numbers into a new double array. */
 static int read_doubles(const cJSON *a, int n, double **out)
 {
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n)
@@ -144,6 +128,28 @@ static int read_doubles(const cJSON *a, int n, double **out)
         (*out)[i++] = e->valuedouble;
     }
     return 0;
+}
+
+/* The same for indices: numbers that must be whole and fit an int. */
+static int read_ints(const cJSON *a, int n, int **out)
+{
+    double *d = NULL;
+    *out = NULL;
+    if (read_doubles(a, n, &d)) {
+        free(d);
+        return -1;
+    }
+    *out = malloc((size_t)(n ? n : 1) * sizeof **out);
+    int rc = *out ? 0 : -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        /* range first: casting an out-of-range double to int is undefined */
+        if (!(d[i] >= -1 && d[i] <= 1e9) || d[i] != (double)(int)d[i])
+            rc = -1;
+        else
+            (*out)[i] = (int)d[i];
+    }
+    free(d);
+    return rc;
 }
 
 /* A tree is valid when every child index is in range and points forward,
