@@ -959,6 +959,20 @@ static int build(Graph *g, Built *out, char *err, size_t errlen)
     }
     for (int i = 0; i < g->noutputs; i++)
         c.consumers[g->outputs[i]]++;
+    /* dead nodes (a NAS cell's unused edge) are not run, as ONNX Runtime
+     * does not run them; this XNNPACK asserts on a value nobody reads */
+    for (int i = nn - 1; i >= 0; i--) {
+        const Node *n = &g->nodes[i];
+        int live = 0;
+        for (int k = 0; k < n->noutputs; k++)
+            live |= n->outputs[k] >= 0 && c.consumers[n->outputs[k]] > 0;
+        if (live || n->noutputs == 0)
+            continue;
+        c.skip[i] = 1;
+        for (int k = 0; k < n->ninputs; k++)
+            if (n->inputs[k] >= 0)
+                c.consumers[n->inputs[k]]--;
+    }
     /* constant subgraphs (shape arithmetic) were folded by shape inference;
      * a BN whose input is a conv's only use folds into that conv */
     for (int i = 0; i < nn; i++) {

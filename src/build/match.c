@@ -90,6 +90,143 @@ double match_kernel_truth(const KernelTruth *t, double scale)
     return n * debiased(t->ms / n) * scale;
 }
 
+/* ---- kernels measured alone -------------------------------------------- */
+
+/* A kernel's time from its single-kernel model's latency: less the run's
+ * fixed cost, but never below a quarter of the latency (a copy-only
+ * kernel can measure under the run cost; a zero would drop it). */
+double match_alone_truth(double latency, double run_cost)
+{
+    double d = latency - run_cost;
+    return d > 0.25 * latency ? d : 0.25 * latency;
+}
+
+/* A single-kernel model measured whole: one kernel sample, labelled with
+ * its latency less the runtime's cost of a run. */
+static int write_alone_sample(FILE *f, const Graph *g, const DeviceView *v, const char *model,
+                              double label)
+{
+    if (v->part.nkernels != 1 || !(label > 0))
+        return -1;
+    const Kernel *k = &v->part.kernels[0];
+    Features ft;
+    if (kernel_features(g, &v->ng, k, &ft))
+        return -1;
+    char key[32];
+    kernel_key(&v->ng, k, key);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", model);
+    cJSON_AddStringToObject(o, "kernel", g->nodes[k->anchor].name);
+    cJSON_AddStringToObject(o, "key", key);
+    cJSON_AddStringToObject(o, "family", family_name(ft.family));
+    cJSON_AddStringToObject(o, "ops", k->ops);
+    cJSON *fa = cJSON_AddArrayToObject(o, "features");
+    for (int j = 0; j < ft.n; j++)
+        cJSON_AddItemToArray(fa, cJSON_CreateNumber(ft.v[j]));
+    cJSON_AddNumberToObject(o, "ms", label);
+    char *s = cJSON_PrintUnformatted(o);
+    if (s)
+        fprintf(f, "%s\n", s);
+    cJSON_free(s);
+    cJSON_Delete(o);
+    return 0;
+}
+
+/* What the measurements say about the models of a --split manifest. */
+typedef struct {
+    char *file;               /* a measured single-kernel model */
+    double label;             /* its latency less the run cost */
+} AloneLabel;
+
+typedef struct {
+    char *model;              /* a whole model measured without a profile */
+    double latency;
+    char runtime[128];
+} WholeRec;
+
+typedef struct {
+    AloneLabel *lab;
+    int nlab, caplab;
+    WholeRec *whole;
+    int nwhole, capwhole;
+} SplitData;
+
+static int grow_array(void **p, int *cap, int n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    int nc = *cap ? *cap * 2 : 256;
+    void *q = realloc(*p, (size_t)nc * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+static double alone_label(const SplitData *sd, const char *file)
+{
+    for (int i = 0; i < sd->nlab; i++)
+        if (strcmp(sd->lab[i].file, file) == 0)
+            return sd->lab[i].label;
+    return -1;
+}
+
+/* For every whole model of the manifest that was measured: the sum of its
+ * kernels' alone labels, all of them measured, else no record. */
+static int write_split_models(FILE *mf, const char *manifest, const SplitData *sd,
+                              double run_cost)
+{
+    FILE *in = fopen(manifest, "r");
+    if (!in)
+        return -1;
+    double *sum = calloc((size_t)(sd->nwhole ? sd->nwhole : 1), sizeof *sum);
+    int *count = calloc((size_t)(sd->nwhole ? sd->nwhole : 1), sizeof *count);
+    int *missing = calloc((size_t)(sd->nwhole ? sd->nwhole : 1), sizeof *missing);
+    char *line = NULL;
+    size_t cap = 0;
+    while (sum && count && missing && getline(&line, &cap, in) > 0) {
+        cJSON *o = cJSON_Parse(line);
+        const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(o, "model"));
+        const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(o, "file"));
+        for (int w = 0; model && file && w < sd->nwhole; w++)
+            if (strcmp(sd->whole[w].model, model) == 0) {
+                double l = alone_label(sd, file);
+                count[w]++;
+                if (l > 0)
+                    sum[w] += l;
+                else
+                    missing[w]++;
+            }
+        cJSON_Delete(o);
+    }
+    free(line);
+    fclose(in);
+    int written = 0;
+    for (int w = 0; sum && count && missing && w < sd->nwhole; w++)
+        if (count[w] > 0 && missing[w] == 0) {
+            fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"label_sum_ms\":%.6f,"
+                    "\"kernels\":%d,\"run_cost_ms\":%.6f,\"runtime\":\"%s\"}\n",
+                    sd->whole[w].model, sd->whole[w].latency, sum[w], count[w], run_cost,
+                    sd->whole[w].runtime);
+            written++;
+        }
+    free(sum);
+    free(count);
+    free(missing);
+    return written;
+}
+
+static void split_data_free(SplitData *sd)
+{
+    for (int i = 0; i < sd->nlab; i++)
+        free(sd->lab[i].file);
+    for (int i = 0; i < sd->nwhole; i++)
+        free(sd->whole[i].model);
+    free(sd->lab);
+    free(sd->whole);
+}
+
 /* ---- the subcommand ---------------------------------------------------- */
 
 int match_record_inputs(const cJSON *rec, InputSpec *specs, int max)
@@ -142,29 +279,49 @@ static void write_kernel_samples(FILE *f, const Graph *g, const DeviceView *v,
 static void usage(FILE *f)
 {
     fprintf(f, "usage: nnmeter-build match --device NAME [--kernels OUT.jsonl] "
-               "[--models OUT.jsonl] [--verbose] DATA.jsonl...\n"
+               "[--models OUT.jsonl] [--split SPLIT.jsonl] [--run-cost MS] [--verbose] "
+               "DATA.jsonl...\n"
                "Compares the kernels NAME's rules detect with the kernels the runtime\n"
                "executed (the profiles in measurement records), prints the agreement,\n"
-               "and writes per-kernel training samples and per-model overheads.\n");
+               "and writes per-kernel training samples and per-model overheads.\n"
+               "A record without a profile whose model is one kernel (sample --split,\n"
+               "sample --per-model 1) is a sample of that kernel: its latency less\n"
+               "--run-cost (the runtime's cost of an empty run; default %.3f ms, ONNX\n"
+               "Runtime through Node).  --split: the manifest sample --split wrote;\n"
+               "whole models measured without a profile then get, in --models, the sum\n"
+               "of their kernels' samples.\n", MATCH_RUN_COST_MS);
 }
 
 int match_main(int argc, char **argv)
 {
-    const char *device = NULL, *kout = NULL, *mout = NULL;
+    const char *device = NULL, *kout = NULL, *mout = NULL, *split = NULL;
     int verbose = 0;
+    double run_cost = MATCH_RUN_COST_MS;
     static const struct option longopts[] = {
         {"device", required_argument, 0, 'd'}, {"kernels", required_argument, 0, 'k'},
         {"models", required_argument, 0, 'm'}, {"verbose", no_argument, 0, 'v'},
+        {"split", required_argument, 0, 's'}, {"run-cost", required_argument, 0, 'r'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:k:m:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:k:m:s:r:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
         case 'k': kout = optarg; break;
         case 'm': mout = optarg; break;
         case 'v': verbose = 1; break;
+        case 's': split = optarg; break;
+        case 'r': {
+            char *end;
+            run_cost = strtod(optarg, &end);
+            if (*end || !(run_cost >= 0) || run_cost > 1000) {
+                fprintf(stderr, "nnmeter-build match: --run-cost wants milliseconds >= 0, "
+                                "not '%s'\n", optarg);
+                return 1;
+            }
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "nnmeter-build match: bad option '%s'; see --help\n",
@@ -189,7 +346,8 @@ int match_main(int argc, char **argv)
         device_free(&dev);
         return 3;
     }
-    long agree = 0, total = 0, models = 0, perfect = 0;
+    long agree = 0, total = 0, models = 0, perfect = 0, alone = 0;
+    SplitData sd = {0};
     int code = 0;
     for (int a = optind; a < argc; a++) {
         FILE *in = fopen(argv[a], "r");
@@ -240,12 +398,34 @@ int match_main(int argc, char **argv)
                     write_kernel_samples(kf, g, &v, &m, model, scale);
                 if (mf) {
                     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+                    const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
                     fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
                             "\"reorder_ms\":%.6f,\"reorders\":%d,\"free_ms\":%.6f,"
                             "\"kernels\":%d,\"matched\":%d,\"events\":%d,"
-                            "\"truth_scale\":%.6f}\n", model, lat,
-                            m.kernel_sum_ms, m.reorder_ms, m.reorders, m.free_ms, m.nkernels,
-                            m.agree, m.events, scale);
+                            "\"truth_scale\":%.6f,\"run_cost_ms\":%.6f,\"runtime\":\"%s\"}\n",
+                            model, lat, m.kernel_sum_ms, m.reorder_ms, m.reorders, m.free_ms,
+                            m.nkernels, m.agree, m.events, scale, MATCH_RUN_COST_MS,
+                            rt ? rt : "");
+                }
+            }
+            else if (!cJSON_GetObjectItem(rec, "profile") ||
+                     cJSON_IsNull(cJSON_GetObjectItem(rec, "profile"))) {
+                double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+                const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
+                double label = match_alone_truth(lat, run_cost);
+                if (v.part.nkernels == 1 &&
+                    (!kf || write_alone_sample(kf, g, &v, model, label) == 0)) {
+                    alone++;
+                    if (!grow_array((void **)&sd.lab, &sd.caplab, sd.nlab, sizeof *sd.lab) &&
+                        (sd.lab[sd.nlab].file = strdup(model)))
+                        sd.lab[sd.nlab++].label = label;
+                } else if (v.part.nkernels > 1 &&
+                           !grow_array((void **)&sd.whole, &sd.capwhole, sd.nwhole,
+                                       sizeof *sd.whole) &&
+                           (sd.whole[sd.nwhole].model = strdup(model))) {
+                    sd.whole[sd.nwhole].latency = lat;
+                    snprintf(sd.whole[sd.nwhole++].runtime, sizeof sd.whole->runtime, "%s",
+                             rt ? rt : "");
                 }
             }
             match_free(&m);
@@ -256,8 +436,23 @@ int match_main(int argc, char **argv)
         free(line);
         fclose(in);
     }
-    printf("device %s: %ld/%ld kernels agree (%.2f%%) over %ld models, %ld models fully\n",
-           device, agree, total, total ? 100.0 * agree / total : 0, models, perfect);
+    if (models || !alone)
+        printf("device %s: %ld/%ld kernels agree (%.2f%%) over %ld models, %ld models fully\n",
+               device, agree, total, total ? 100.0 * agree / total : 0, models, perfect);
+    if (split && mf) {
+        int w = write_split_models(mf, split, &sd, run_cost);
+        if (w < 0) {
+            fprintf(stderr, "nnmeter-build match: cannot read '%s': %s\n", split, strerror(errno));
+            code = 2;
+        } else {
+            printf("device %s: %d of %d whole models have all their kernels measured alone\n",
+                   device, w, sd.nwhole);
+        }
+    }
+    if (alone)
+        printf("device %s: %ld kernels measured alone (run cost %.4f ms)\n", device, alone,
+               run_cost);
+    split_data_free(&sd);
     if (kf)
         fclose(kf);
     if (mf)

@@ -41,6 +41,10 @@ double match_truth_scale(const cJSON *record);
 /* A matched kernel's time in an unprofiled run (see match.c). */
 double match_kernel_truth(const KernelTruth *t, double scale);
 
+/* A kernel's time from the latency of its single-kernel model measured
+ * whole: less the runtime's fixed cost of a run (see match.c). */
+double match_alone_truth(double latency, double run_cost);
+
 /* Matches the "profile" of a measurement record against view v of graph g
  * (profile_match() on the record's kernels).  Returns 0, or -1 when the
  * record has no profile (or out of memory). */

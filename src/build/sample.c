@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "netbuilder.h"
+#include "split.h"
 #include "onnx/onnx_write.h"
 #include "util/datadir.h"
 
@@ -288,6 +289,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: nnmeter-build sample --out DIR [--prior] [--around WORST.jsonl]\n"
             "                            [--count N] [--per-model B] [--seed S]\n"
+            "       nnmeter-build sample --out DIR --split --device NAME MODEL...\n"
             "Writes kernel test models, B independent kernels each:\n"
             "  --prior            N configs drawn from predictors/prior/*.csv (real\n"
             "                     architectures' layers) with size and channel jitter\n"
@@ -295,23 +297,28 @@ static void usage(FILE *f)
             "                     nnmeter-build train --worst: its worst predictions)\n"
             "  --count N          prior configs to draw (default 600)\n"
             "  --per-model B      kernels per model (default 16)\n"
-            "  --seed S           random seed (default 1)\n");
+            "  --seed S           random seed (default 1)\n"
+            "or, with --split, every distinct kernel NAME's rules find in the models as\n"
+            "a model of its own (operands from outside as inputs, weights kept), for\n"
+            "runtimes without a per-kernel profiler; DIR/split.jsonl maps each kernel\n"
+            "of each model to its file.\n");
 }
 
 int sample_main(int argc, char **argv)
 {
-    const char *out = NULL, *around = NULL;
-    int prior = 0, count = 600, per = 16;
+    const char *out = NULL, *around = NULL, *device = NULL;
+    int prior = 0, split = 0, count = 600, per = 16;
     uint64_t seed = 1;
     static const struct option longopts[] = {
         {"out", required_argument, 0, 'o'}, {"prior", no_argument, 0, 'p'},
         {"around", required_argument, 0, 'a'}, {"count", required_argument, 0, 'n'},
         {"per-model", required_argument, 0, 'b'}, {"seed", required_argument, 0, 's'},
+        {"split", no_argument, 0, 'S'}, {"device", required_argument, 0, 'd'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:pa:n:b:s:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:pa:n:b:s:Sd:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'p': prior = 1; break;
@@ -319,6 +326,8 @@ int sample_main(int argc, char **argv)
         case 'n': count = atoi(optarg); break;
         case 'b': per = atoi(optarg); break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
+        case 'S': split = 1; break;
+        case 'd': device = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "nnmeter-build sample: bad option '%s'; see --help\n",
@@ -326,7 +335,17 @@ int sample_main(int argc, char **argv)
             return 1;
         }
     }
-    if (!out || (!prior && !around) || count < 1 || per < 1 || per > 64) {
+    if (split && (!out || !device || optind >= argc || prior || around)) {
+        fprintf(stderr, "nnmeter-build sample: --split needs --out, --device and models "
+                        "(and no --prior/--around); see --help\n");
+        return 1;
+    }
+    if (!split && optind < argc) {
+        fprintf(stderr, "nnmeter-build sample: unexpected argument '%s' (models are for "
+                        "--split); see --help\n", argv[optind]);
+        return 1;
+    }
+    if (!split && (!out || (!prior && !around) || count < 1 || per < 1 || per > 64)) {
         fprintf(stderr, "nnmeter-build sample: needs --out and --prior and/or --around "
                         "(count >= 1, per-model 1..64); see --help\n");
         return 1;
@@ -335,6 +354,8 @@ int sample_main(int argc, char **argv)
         fprintf(stderr, "nnmeter-build sample: cannot create '%s': %s\n", out, strerror(errno));
         return 3;
     }
+    if (split)
+        return split_models(device, out, argv + optind, argc - optind, seed);
     uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
     Configs pool = {0}, pick = {0};
     if (prior) {

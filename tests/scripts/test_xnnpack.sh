@@ -88,4 +88,10 @@ check "zoo resnet: kernel counts differ" test "${ort:-0}" -gt 0 -a "${xnn:-0}" -
 read -r ort xnn < <(kernels "$T/conv_add_relu.onnx")
 check "dwconv+add+relu+maxpool: ort 2 kernels, xnnpack 3" test "$ort $xnn" = "2 3"
 
+# 6. dead nodes (a NAS-Bench-201 cell whose node feeds nothing) are not
+# run, as ONNX Runtime does not run them (XNNPACK asserted on them)
+"$BUILD" zoo --family nasbench201 --count 6 --seed 100 --out "$T/nas" >/dev/null
+nice -n 19 "$BUILD" measure $M --out "$T/nas.jsonl" "$T/nas/nasbench201_4.onnx" 2>"$T/nas.err"
+check "model with dead nodes measured" test $? -eq 0 -a "$(wc -l <"$T/nas.jsonl")" -eq 1
+
 exit $fail

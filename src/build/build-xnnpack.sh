@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# build-xnnpack.sh [BUILD_DIR] -- build the xnnpack-cpu device's predictors
+# from nothing, on this host.  XNNPACK (Debian's 2022 snapshot) has no
+# per-operator profiler, so kernels are measured the way nn-Meter measures
+# them: as single-kernel models, timed whole, in this process.
+#
+#   train  60 zoo models (the 10 families XNNPACK runs x 6, seed 100), timed
+#          whole, and every distinct kernel in them cut out as a model of its
+#          own (sample --split) and timed alone
+#   prior  600 kernels from nn-Meter's layer configs, one per model
+#   adapt  4 kernels around each of the 200 worst cross-validated kernels
+#   val    30 zoo models never trained on (seed 200), timed whole twice (the
+#          second gives the noise floor), and their kernels cut out and timed
+#          alone for the kernel figures
+# The whole models teach one thing the kernels cannot: how much slower a
+# kernel runs inside a model than alone (train's overhead scale).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$here/build}
+B="$build/src/build/nnmeter-build"
+dev=xnnpack-cpu
+work=${NNMETER_WORK:-/tmp/nnmeter-build-$dev}
+out=$here/predictors/$dev
+data=$out/data
+mkdir -p "$work" "$data"
+log=$out/build.log
+: >"$log"
+start=$(date +%s)
+step() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$log"; }
+cd "$here"
+pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
+families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mnasnet proxylessnas nasbench201"
+
+step "zoo: train (seed 100) and validation (seed 200) models of: $families"
+rm -rf "$work/train" "$work/val" "$work/split" "$work/valsplit" "$work/prior" "$work/adapt"
+for f in $families; do
+    "$B" zoo --family "$f" --count 6 --seed 100 --out "$work/train" >/dev/null
+    "$B" zoo --family "$f" --count 3 --seed 200 --out "$work/val" >/dev/null
+done
+"$B" sample --split --device $dev --out "$work/split" "$work"/train/*.onnx | tee -a "$log"
+"$B" sample --split --device $dev --out "$work/valsplit" "$work"/val/*.onnx | tee -a "$log"
+"$B" sample --prior --count 600 --per-model 1 --seed 1 --out "$work/prior" | tee -a "$log"
+
+step "run cost: one Relu over 512 elements"
+/usr/bin/python3 tests/bench/make_tiny.py "$work/tiny.onnx"
+"$B" measure --backend xnnpack $pin --quiet --out "$data/tiny.jsonl" "$work/tiny.onnx"
+rc=$(sed -n 's/.*"latency_ms":\([0-9.e+-]*\).*/\1/p' "$data/tiny.jsonl")
+step "run cost $rc ms"
+
+step "measure: 60 training models, whole"
+"$B" measure --backend xnnpack $pin --quiet --out "$data/train.jsonl" "$work"/train/*.onnx
+step "measure: their kernels, alone"
+"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/split.jsonl" \
+    "$work"/split/*.onnx 2>&1 | grep -c "not supported" | sed 's/^/kernels XNNPACK cannot run alone: /' | tee -a "$log" || true
+step "measure: prior kernels"
+"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/prior.jsonl" "$work"/prior/*.onnx
+step "measure: 30 validation models, whole, and their kernels alone"
+"$B" measure --backend xnnpack $pin --quiet --out "$data/val.jsonl" "$work"/val/*.onnx
+"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/valsplit.jsonl" \
+    "$work"/valsplit/*.onnx 2>/dev/null || true
+cp "$work/split/split.jsonl" "$data/split-manifest.jsonl"
+
+step "match + train"
+m() { "$B" match --device $dev --run-cost "$rc" --split "$work/split/split.jsonl" \
+        --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" "$@" | tee -a "$log"; }
+m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl"
+"$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+    --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
+
+step "adaptive round: kernels around the worst predictions"
+"$B" sample --around "$work/worst.jsonl" --per-model 1 --seed 2 --out "$work/adapt" | tee -a "$log"
+"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
+m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl" "$data/adapt.jsonl"
+"$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+    --out "$out" | tee -a "$log"
+
+step "validation: second measurement (noise floor) and evaluation"
+"$B" measure --backend xnnpack $pin --quiet --out "$data/val2.jsonl" "$work"/val/*.onnx
+"$B" eval --device $dev --noise "$data/val2.jsonl" "$data/val.jsonl" "$data/valsplit.jsonl" | tee -a "$log"
+step "done: $(du -sh "$out" | cut -f1) in predictors/$dev"

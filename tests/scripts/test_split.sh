@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Kernels cut out as models of their own (`nnmeter-build sample --split`),
+# the way a runtime without a per-kernel profiler (XNNPACK) is trained:
+# every kernel of every model is in the manifest, distinct kernels are
+# written once, each written model is valid ONNX and comes back as exactly
+# one kernel of the same key; measured alone, `match` labels each with its
+# latency less the run cost and gives every whole model the sum of its
+# kernels; `eval` counts such records as kernels.  Bad arguments fail with
+# one line.
+# usage: test_split.sh NNMETER_BUILD NNMETER_TUI SOURCE_DIR
+set -u
+BUILD=$1 TUI=$2 SRC=$3
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() {   # check NAME COMMAND...
+    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
+}
+
+"$BUILD" zoo --family nasbench201 --count 6 --seed 100 --out "$T/zoo" >/dev/null
+"$BUILD" zoo --family mobilenetv3 --count 1 --seed 5 --out "$T/zoo" >/dev/null
+MODELS="$SRC/samples/resnet.onnx $T/zoo/mobilenetv3_0.onnx $T/zoo/nasbench201_4.onnx"
+
+# 1. the manifest covers every kernel; written models are valid and alone
+for dev in xnnpack-cpu ort-cpu; do
+    "$BUILD" sample --split --device $dev --out "$T/$dev" $MODELS >"$T/$dev.out" 2>"$T/$dev.err"
+    check "$dev: split exits 0" test $? -eq 0
+    check "$dev: summary line" grep -q "distinct written under $T/$dev, 0 not separable" "$T/$dev.out"
+    check "$dev: manifest = kernels of the report; files valid, one kernel each" \
+        "$PY" - "$TUI" "$dev" "$T/$dev/split.jsonl" $MODELS <<'EOF'
+import json, subprocess, sys
+import onnx
+tui, dev, manifest, models = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+lines = [json.loads(l) for l in open(manifest)]
+def kernels(path):
+    out = subprocess.run([tui, "--report", "--format", "json", "--device", dev, path],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["devices"][0]["kernels"]
+for m in models:
+    mine = [l for l in lines if l["model"] == m]
+    assert len(mine) == len(kernels(m)), (m, len(mine), len(kernels(m)))
+files = sorted({l["file"] for l in lines})
+assert len(files) < len(lines), "no kernel was shared: dedup did nothing"
+for f in files:
+    onnx.checker.check_model(onnx.load(f), full_check=True)
+    ks = kernels(f)
+    assert len(ks) == 1, (f, ks)
+    want = {l["key"] for l in lines if l["file"] == f}
+    assert len(want) == 1, (f, want)
+print(f"     {dev}: {len(lines)} kernels, {len(files)} files")
+EOF
+done
+
+# 2. XNNPACK: measure the kernels alone, match labels them
+if nice -n 19 "$BUILD" measure --backend xnnpack --rounds 1 --warmup 1 --runs 3 \
+       --extra-rounds 0 --quiet --out "$T/whole.jsonl" "$SRC/samples/resnet.onnx" 2>"$T/w.err"; then
+    grep resnet "$T/xnnpack-cpu/split.jsonl" | "$PY" -c '
+import json, sys
+print("\n".join(sorted({json.loads(l)["file"] for l in sys.stdin})))' >"$T/files"
+    nice -n 19 "$BUILD" measure --backend xnnpack --rounds 1 --warmup 1 --runs 3 \
+        --extra-rounds 0 --quiet --out "$T/alone.jsonl" $(cat "$T/files") 2>"$T/a.err"
+    check "alone: every resnet kernel measured" test "$(wc -l <"$T/alone.jsonl")" -eq "$(wc -l <"$T/files")"
+    "$BUILD" match --device xnnpack-cpu --run-cost 0.001 --split "$T/xnnpack-cpu/split.jsonl" \
+        --kernels "$T/k.jsonl" --models "$T/m.jsonl" "$T/whole.jsonl" "$T/alone.jsonl" >"$T/match.out"
+    check "match exits 0" test $? -eq 0
+    check "match: kernels measured alone counted" grep -q "kernels measured alone (run cost 0.0010 ms)" "$T/match.out"
+    check "match: labels = latency - run cost; model = sum of its kernels" \
+        "$PY" - "$T/alone.jsonl" "$T/k.jsonl" "$T/m.jsonl" "$T/xnnpack-cpu/split.jsonl" <<'EOF'
+import json, sys
+alone = {r["model"]: r["latency_ms"] for r in map(json.loads, open(sys.argv[1]))}
+samples = [json.loads(l) for l in open(sys.argv[2])]
+assert len(samples) == len(alone), (len(samples), len(alone))
+for s in samples:
+    assert abs(s["ms"] - (alone[s["model"]] - 0.001)) < 1e-9, s
+    assert s["features"] and s["key"] and s["family"], s
+models = [json.loads(l) for l in open(sys.argv[3])]
+assert len(models) == 1, models
+m = models[0]
+want = sum(alone[l["file"]] - 0.001 for l in map(json.loads, open(sys.argv[4]))
+           if l["model"] == m["model"])
+assert abs(m["label_sum_ms"] - want) < 1e-5 and m["run_cost_ms"] == 0.001, (m, want)
+assert m["runtime"].startswith("XNNPACK"), m
+EOF
+else
+    echo "skip: XNNPACK measurements ($(head -c 200 "$T/w.err"))"
+fi
+
+# 3. bad arguments: one line, defined exit codes
+"$BUILD" sample --split --out "$T/x" "$SRC/samples/resnet.onnx" 2>"$T/e1"
+check "no --device: exit 1" test $? -eq 1
+check "no --device: says so" grep -q -- "--split needs --out, --device and models" "$T/e1"
+"$BUILD" sample --split --device nope --out "$T/x" "$SRC/samples/resnet.onnx" 2>"$T/e2"
+check "unknown device: exit 2" test $? -eq 2
+"$BUILD" sample --split --device ort-cpu --out "$T/x" "$T/missing.onnx" 2>"$T/e3"
+check "missing model: exit 2, one line naming it" \
+    test $? -eq 2 -a "$(wc -l <"$T/e3")" -eq 1
+check "missing model: named" grep -q "missing.onnx" "$T/e3"
+"$BUILD" sample --prior --out "$T/x" "$SRC/samples/resnet.onnx" 2>"$T/e4"
+check "models without --split: exit 1" test $? -eq 1
+"$BUILD" match --device ort-cpu --run-cost -3 "$T/whole.jsonl" 2>"$T/e5"
+check "negative --run-cost: exit 1" test $? -eq 1
+
+exit $fail
