@@ -120,8 +120,8 @@ static int eval_record(cJSON *rec, void *vctx)
     if (v.pred && v.part.nkernels == 1 && (!prof || cJSON_IsNull(prof))) {
         /* a kernel measured alone (sample --split, --per-model 1): a kernel
          * figure, its latency less the run's fixed cost */
-        acc_add(&c->kern, v.pred[0].ms,
-                match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0)));
+        double alone = v.pred[0].ms - predictor_in_model_ms(c->dev->pred, g, &v.part.kernels[0]);
+        acc_add(&c->kern, alone, match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0)));
         device_view_free(&v);
         graph_free(g);
         return 0;

@@ -141,6 +141,7 @@ typedef struct {
 typedef struct {
     char *model;              /* a whole model measured without a profile */
     double latency;
+    double act_mb, param_mb;  /* its kernels' memory traffic (kernel_traffic) */
     char runtime[128];
 } WholeRec;
 
@@ -206,9 +207,10 @@ static int write_split_models(FILE *mf, const char *manifest, const SplitData *s
     for (int w = 0; sum && count && missing && w < sd->nwhole; w++)
         if (count[w] > 0 && missing[w] == 0) {
             fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"label_sum_ms\":%.6f,"
-                    "\"kernels\":%d,\"run_cost_ms\":%.6f,\"runtime\":\"%s\"}\n",
-                    sd->whole[w].model, sd->whole[w].latency, sum[w], count[w], run_cost,
-                    sd->whole[w].runtime);
+                    "\"kernels\":%d,\"act_mb\":%.6f,\"param_mb\":%.6f,\"run_cost_ms\":%.6f,"
+                    "\"runtime\":\"%s\"}\n",
+                    sd->whole[w].model, sd->whole[w].latency, sum[w], count[w],
+                    sd->whole[w].act_mb, sd->whole[w].param_mb, run_cost, sd->whole[w].runtime);
             written++;
         }
     free(sum);
@@ -423,7 +425,15 @@ int match_main(int argc, char **argv)
                            !grow_array((void **)&sd.whole, &sd.capwhole, sd.nwhole,
                                        sizeof *sd.whole) &&
                            (sd.whole[sd.nwhole].model = strdup(model))) {
-                    sd.whole[sd.nwhole].latency = lat;
+                    WholeRec *wr = &sd.whole[sd.nwhole];
+                    wr->latency = lat;
+                    wr->act_mb = wr->param_mb = 0;
+                    for (int i = 0; i < v.part.nkernels; i++) {
+                        double act, param;
+                        kernel_traffic(g, &v.part.kernels[i], &act, &param);
+                        wr->act_mb += act;
+                        wr->param_mb += param;
+                    }
                     snprintf(sd.whole[sd.nwhole++].runtime, sizeof sd.whole->runtime, "%s",
                              rt ? rt : "");
                 }

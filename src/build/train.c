@@ -520,6 +520,7 @@ typedef struct {
     char model[256];
     double latency, kernel_sum;
     double label_sum;         /* its kernels measured alone (match --split) */
+    double act_mb, param_mb;  /* their memory traffic */
     double run_cost;          /* the runtime's cost of a run, as match used it */
     char runtime[128];
     int kernels, events;
@@ -558,6 +559,8 @@ static ModelRec *load_models(const char *path, int *n, char *err, size_t errlen)
             x->kernels = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "kernels"));
             x->events = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "events"));
             x->label_sum = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "label_sum_ms"));
+            x->act_mb = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "act_mb"));
+            x->param_mb = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "param_mb"));
             const cJSON *rc = cJSON_GetObjectItem(r, "run_cost_ms");
             x->run_cost = cJSON_IsNumber(rc) ? rc->valuedouble : MATCH_RUN_COST_MS;
             const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(r, "runtime"));
@@ -637,13 +640,17 @@ static int write_worst(const char *path, Sample *s, int n)
 }
 
 /* Kernels measured alone (match --split) run faster than inside a model:
- * their operands and weights stay in cache between runs.  The models
- * whose kernels were all measured alone give the difference, fitted as
- * latency - run cost = scale x their kernels' sum + a cost per kernel
- * (relative error, as fit3): a fixed share alone leaves vgg's big convs
- * over- and mobilenets' many small kernels under-predicted.  Fills
- * ov[1] (per kernel) and ov[2] (scale - 1); -1 when too few models. */
-static int fit_alone_overhead(const ModelRec *m, int nm, double ov[3])
+ * alone, their operands and weights stay in cache between runs; inside,
+ * the weights come from memory and the activations from further caches.
+ * The models whose kernels were all measured alone give the difference,
+ * fitted per MB of each kernel's activations and weights (relative
+ * error, as fit3):
+ *     latency - run cost - their kernels' sum = a x act MB + b x weight MB
+ * A share of the sum instead (ratio, or ratio plus a cost per kernel)
+ * over-predicted vgg's big, compute-bound convs by 9% and under-predicted
+ * mobilenets' small, memory-bound kernels.  Fills ov[3] (per act MB) and
+ * ov[4] (per weight MB); -1 when too few models or a negative fit. */
+static int fit_alone_overhead(const ModelRec *m, int nm, double ov[5])
 {
     double *x1 = malloc((size_t)(nm ? nm : 1) * sizeof *x1);
     double *x2 = malloc((size_t)(nm ? nm : 1) * sizeof *x2);
@@ -651,16 +658,17 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[3])
     double *w = malloc((size_t)(nm ? nm : 1) * sizeof *w);
     int k = 0, rc = -1;
     for (int i = 0; x1 && x2 && y && w && i < nm; i++)
-        if (m[i].label_sum > 0 && m[i].kernels > 0 && m[i].latency > ov[0]) {
-            x1[k] = m[i].label_sum;
-            x2[k] = m[i].kernels;
-            y[k] = m[i].latency - ov[0];
+        if (m[i].label_sum > 0 && m[i].latency > ov[0]) {
+            x1[k] = m[i].act_mb;
+            x2[k] = m[i].param_mb;
+            y[k] = m[i].latency - ov[0] - m[i].label_sum;
             w[k++] = m[i].latency;
         }
     double c[2];
-    if (k >= 5 && fit2(x1, x2, y, w, k, c) == 0 && c[0] > 0 && c[1] >= 0) {
-        ov[1] = c[1];
-        ov[2] = c[0] - 1;
+    if (k >= 5 && fit2(x1, x2, y, w, k, c) == 0 && c[0] >= 0 && c[1] >= 0) {
+        ov[1] = ov[2] = 0;
+        ov[3] = c[0];
+        ov[4] = c[1];
         rc = 0;
     }
     free(x1);
@@ -801,7 +809,8 @@ int train_main(int argc, char **argv)
      * the median over the models of (latency - fixed cost) / labels.  It
      * is a property of the data, not of the trees, so it does not inherit
      * their cross-validation error. */
-    double ov[3] = {nmodels ? models[0].run_cost : MATCH_RUN_COST_MS, 0, 0};
+    /* run cost, per kernel, scale - 1, per activation MB, per weight MB */
+    double ov[5] = {nmodels ? models[0].run_cost : MATCH_RUN_COST_MS, 0, 0, 0, 0};
     double *ratio = malloc((size_t)(nmodels ? nmodels : 1) * sizeof *ratio);
     int nr = 0;
     for (int j = 0; j < nmodels && ratio; j++) {
@@ -825,8 +834,8 @@ int train_main(int argc, char **argv)
     }
     free(ratio);
     if (fit_alone_overhead(models, nmodels, ov) == 0)
-        printf("kernels alone -> in a model: latency = %.4f ms + %.3f x their sum + %.5f ms "
-               "per kernel\n", ov[0], 1 + ov[2], ov[1]);
+        printf("kernels alone -> in a model: + %.5f ms per MB of activations, + %.5f ms "
+               "per MB of weights\n", ov[3], ov[4]);
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddNumberToObject(meta, "format", PREDICTOR_FORMAT);
     cJSON_AddStringToObject(meta, "device", device);
@@ -848,6 +857,8 @@ int train_main(int argc, char **argv)
     cJSON_AddNumberToObject(oh, "model_ms", ov[0]);
     cJSON_AddNumberToObject(oh, "kernel_ms", ov[1]);
     cJSON_AddNumberToObject(oh, "kernel_scale", ov[2]);
+    cJSON_AddNumberToObject(oh, "ms_per_act_mb", ov[3]);
+    cJSON_AddNumberToObject(oh, "ms_per_param_mb", ov[4]);
     cJSON_AddNumberToObject(oh, "models", nr);
     cJSON *fb = cJSON_AddObjectToObject(meta, "fallback");
     cJSON_AddNumberToObject(fb, "base_ms", 0.005);

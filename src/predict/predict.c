@@ -51,6 +51,7 @@ struct Predictor {
     char runtime[160];
     char cpu[160];
     double model_ms, kernel_ms, kernel_scale; /* overhead terms */
+    double ms_per_act_mb, ms_per_param_mb;    /* in a model vs alone */
     double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
     Ensemble *ens;
     int nens;
@@ -276,6 +277,8 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     p->model_ms = num(ov, "model_ms", 0);
     p->kernel_ms = num(ov, "kernel_ms", 0);
     p->kernel_scale = num(ov, "kernel_scale", 0);
+    p->ms_per_act_mb = num(ov, "ms_per_act_mb", 0);
+    p->ms_per_param_mb = num(ov, "ms_per_param_mb", 0);
     const cJSON *fb = cJSON_GetObjectItem(meta, "fallback");
     p->fb_base = num(fb, "base_ms", 0.001);
     p->fb_per_mflop = num(fb, "ms_per_mflop", 1e-3);
@@ -381,9 +384,31 @@ void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, con
         lo = ms < lo ? ms : lo;
         hi = ms > hi ? ms : hi;
     }
-    out->ms = sum / e->nmembers;
-    out->lo = lo * exp(-e->band);
-    out->hi = hi * exp(e->band);
+    double extra = predictor_in_model_ms(p, g, k);
+    out->ms = sum / e->nmembers + extra;
+    out->lo = lo * exp(-e->band) + extra;
+    out->hi = hi * exp(e->band) + extra;
+}
+
+void kernel_traffic(const Graph *g, const Kernel *k, double *act_mb, double *param_mb)
+{
+    double bytes = 0, params = 0;
+    for (int i = 0; i < k->nnodes; i++) {
+        const Cost *c = &g->nodes[k->nodes[i]].cost;
+        bytes += (double)c->bytes_read + (double)c->bytes_written;
+        params += 4.0 * (double)c->params;
+    }
+    *param_mb = params / 1e6;
+    *act_mb = bytes > params ? (bytes - params) / 1e6 : 0;
+}
+
+double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k)
+{
+    if (!p || (p->ms_per_act_mb == 0 && p->ms_per_param_mb == 0))
+        return 0;
+    double act, param;
+    kernel_traffic(g, k, &act, &param);
+    return p->ms_per_act_mb * act + p->ms_per_param_mb * param;
 }
 
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels)

@@ -46,6 +46,17 @@ void kernel_key(const NormGraph *ng, const Kernel *k, char out[32]);
 void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, const Kernel *k,
                     Prediction *out);
 
+/* What kernel k moves through memory, in MB (fp32 sizes): its weights
+ * (param_mb) and the activations its nodes read and write (act_mb). */
+void kernel_traffic(const Graph *g, const Kernel *k, double *act_mb, double *param_mb);
+
+/* The time kernel k costs inside a model beyond what it costs alone
+ * (measured alone, its operands and weights stay in cache): fitted per MB
+ * of activations and of weights by `nnmeter-build train` for devices
+ * whose kernels were measured alone; 0 for profiled ones.  Included in
+ * predict_kernel's figure. */
+double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k);
+
 /* Model latency from its kernels' predicted sum: the runtime adds a fixed
  * cost, a cost per kernel, and time proportional to the kernels' (layout
  * conversions, session overhead), all fitted on measured models. */
