@@ -8,10 +8,14 @@
 #          whole, and every distinct kernel in them cut out as a model of its
 #          own (sample --split) and timed alone
 #   prior  600 kernels from nn-Meter's layer configs, one per model
-#   adapt  4 kernels around each of the 200 worst cross-validated kernels
+#   adapt  two rounds of 4 kernels around each of the 200 worst
+#          cross-validated kernels
 #   val    30 zoo models never trained on (seed 200), timed whole twice (the
 #          second gives the noise floor), and their kernels cut out and timed
-#          alone for the kernel figures
+#          alone, twice, for the kernel figures and their noise floor
+# Kernels are timed in 10 rounds (fresh runtime each), not 5: kernels under
+# 20 us repeated within 10% between two measurements for 84% of them with 5
+# rounds, 97% with 12.
 # The whole models teach one thing the kernels cannot: how much slower a
 # kernel runs inside a model than alone (train's overhead scale).
 set -euo pipefail
@@ -32,7 +36,8 @@ pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
 families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mnasnet proxylessnas nasbench201"
 
 step "zoo: train (seed 100) and validation (seed 200) models of: $families"
-rm -rf "$work/train" "$work/val" "$work/split" "$work/valsplit" "$work/prior" "$work/adapt"
+rm -rf "$work/train" "$work/val" "$work/split" "$work/valsplit" "$work/prior" "$work"/adapt*
+rm -f "$data"/*.jsonl
 for f in $families; do
     "$B" zoo --family "$f" --count 6 --seed 100 --out "$work/train" >/dev/null
     "$B" zoo --family "$f" --count 3 --seed 200 --out "$work/val" >/dev/null
@@ -50,13 +55,14 @@ step "run cost $rc ms"
 step "measure: 60 training models, whole"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/train.jsonl" "$work"/train/*.onnx
 step "measure: their kernels, alone"
-"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/split.jsonl" \
+K="--rounds 10 --extra-rounds 2"
+"$B" measure --backend xnnpack $pin --quiet $K --out "$data/split.jsonl" \
     "$work"/split/*.onnx 2>&1 | grep -c "not supported" | sed 's/^/kernels XNNPACK cannot run alone: /' | tee -a "$log" || true
 step "measure: prior kernels"
-"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/prior.jsonl" "$work"/prior/*.onnx
+"$B" measure --backend xnnpack $pin --quiet $K --out "$data/prior.jsonl" "$work"/prior/*.onnx
 step "measure: 30 validation models, whole, and their kernels alone"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/val.jsonl" "$work"/val/*.onnx
-"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/valsplit.jsonl" \
+"$B" measure --backend xnnpack $pin --quiet $K --out "$data/valsplit.jsonl" \
     "$work"/valsplit/*.onnx 2>/dev/null || true
 cp "$work/split/split.jsonl" "$data/split-manifest.jsonl"
 
@@ -67,14 +73,22 @@ m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl"
 "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 
-step "adaptive round: kernels around the worst predictions"
-"$B" sample --around "$work/worst.jsonl" --per-model 1 --seed 2 --out "$work/adapt" | tee -a "$log"
-"$B" measure --backend xnnpack $pin --quiet --extra-rounds 2 --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
-m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl" "$data/adapt.jsonl"
-"$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
-    --out "$out" | tee -a "$log"
+adapt=()
+for r in 1 2; do
+    step "adaptive round $r: kernels around the worst predictions"
+    "$B" sample --around "$work/worst.jsonl" --per-model 1 --seed $((r + 1)) \
+        --out "$work/adapt$r" | tee -a "$log"
+    "$B" measure --backend xnnpack $pin --quiet $K --out "$data/adapt$r.jsonl" "$work"/adapt$r/*.onnx
+    adapt+=("$data/adapt$r.jsonl")
+    m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl" "${adapt[@]}"
+    "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+        --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
+done
 
 step "validation: second measurement (noise floor) and evaluation"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/val2.jsonl" "$work"/val/*.onnx
-"$B" eval --device $dev --noise "$data/val2.jsonl" "$data/val.jsonl" "$data/valsplit.jsonl" | tee -a "$log"
+"$B" measure --backend xnnpack $pin --quiet $K --out "$data/valsplit2.jsonl" \
+    "$work"/valsplit/*.onnx 2>/dev/null || true
+"$B" eval --device $dev --noise "$data/val2.jsonl" --noise "$data/valsplit2.jsonl" \
+    "$data/val.jsonl" "$data/valsplit.jsonl" | tee -a "$log"
 step "done: $(du -sh "$out" | cut -f1) in predictors/$dev"

@@ -87,68 +87,6 @@ static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
     return rc;
 }
 
-typedef struct {
-    Device *dev;
-    int covered;              /* models whose measurement lies in the predicted range */
-    Acc all, kern;
-    Acc fams[64];
-    int nfam;
-    int failed;
-    int verbose;
-} EvalCtx;
-
-static int eval_record(cJSON *rec, void *vctx)
-{
-    EvalCtx *c = vctx;
-    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
-    double truth = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
-    if (!model || !(truth > 0))
-        return 0;
-    InputSpec specs[16];
-    int ns = match_record_inputs(rec, specs, 16);
-    char err[1024];
-    int code;
-    Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
-    DeviceView v;
-    if (!g || device_view(g, c->dev, &v)) {
-        fprintf(stderr, "nnmeter-build eval: %s: %s\n", model, g ? "out of memory" : err);
-        graph_free(g);
-        c->failed++;
-        return 0;
-    }
-    const cJSON *prof = cJSON_GetObjectItem(rec, "profile");
-    if (v.pred && v.part.nkernels == 1 && (!prof || cJSON_IsNull(prof))) {
-        /* a kernel measured alone (sample --split, --per-model 1): a kernel
-         * figure, its latency less the run's fixed cost */
-        double alone = v.pred[0].ms - predictor_in_model_ms(c->dev->pred, g, &v.part.kernels[0]);
-        acc_add(&c->kern, alone, match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0)));
-        device_view_free(&v);
-        graph_free(g);
-        return 0;
-    }
-    acc_add(&c->all, v.total_ms, truth);
-    c->covered += truth >= v.total_lo && truth <= v.total_hi;
-    char fam[32];
-    family_of(model, fam, sizeof fam);
-    acc_add(family_acc(c->fams, &c->nfam, fam), v.total_ms, truth);
-    if (c->verbose)
-        printf("%-48s measured %8.3f predicted %8.3f (%+.1f%%)\n", model, truth, v.total_ms,
-               100 * (v.total_ms - truth) / truth);
-    MatchResult m;
-    double scale = match_truth_scale(rec);
-    if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
-        for (int i = 0; i < m.nkernels; i++) {
-            const KernelTruth *t = &m.k[i];
-            if ((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0)
-                acc_add(&c->kern, v.pred[i].ms, match_kernel_truth(t, scale));
-        }
-    }
-    match_free(&m);
-    device_view_free(&v);
-    graph_free(g);
-    return 0;
-}
-
 /* ---- noise floor ------------------------------------------------------------ */
 
 typedef struct {
@@ -176,23 +114,105 @@ static int collect(cJSON *rec, void *vctx)
     return 0;
 }
 
-static int noise_floor(const char *a, const char *b)
+typedef struct {
+    Device *dev;
+    int covered;              /* models whose measurement lies in the predicted range */
+    Acc all, kern;
+    Acc fams[64];
+    int nfam;
+    int failed;
+    int verbose;
+    LatTable kernel_records;  /* records that were kernels measured alone */
+} EvalCtx;
+
+static int eval_record(cJSON *rec, void *vctx)
+{
+    EvalCtx *c = vctx;
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+    double truth = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+    if (!model || !(truth > 0))
+        return 0;
+    InputSpec specs[16];
+    int ns = match_record_inputs(rec, specs, 16);
+    char err[1024];
+    int code;
+    Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
+    DeviceView v;
+    if (!g || device_view(g, c->dev, &v)) {
+        fprintf(stderr, "nnmeter-build eval: %s: %s\n", model, g ? "out of memory" : err);
+        graph_free(g);
+        c->failed++;
+        return 0;
+    }
+    const cJSON *prof = cJSON_GetObjectItem(rec, "profile");
+    if (v.pred && v.part.nkernels == 1 && (!prof || cJSON_IsNull(prof))) {
+        /* a kernel measured alone (sample --split, --per-model 1): a kernel
+         * figure, its latency less the run's fixed cost */
+        double alone = v.pred[0].ms - predictor_in_model_ms(c->dev->pred, g, &v.part.kernels[0]);
+        double label = match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0));
+        acc_add(&c->kern, alone, label);
+        if (c->verbose)
+            printf("%-48s kernel %-8s measured %8.4f predicted %8.4f (%+.1f%%)\n", model,
+                   v.pred[0].key, label, alone, 100 * (alone - label) / label);
+        int rc = collect(rec, &c->kernel_records);
+        device_view_free(&v);
+        graph_free(g);
+        return rc;
+    }
+    acc_add(&c->all, v.total_ms, truth);
+    c->covered += truth >= v.total_lo && truth <= v.total_hi;
+    char fam[32];
+    family_of(model, fam, sizeof fam);
+    acc_add(family_acc(c->fams, &c->nfam, fam), v.total_ms, truth);
+    if (c->verbose)
+        printf("%-48s measured %8.3f predicted %8.3f (%+.1f%%)\n", model, truth, v.total_ms,
+               100 * (v.total_ms - truth) / truth);
+    MatchResult m = {0};   /* freed below even when no profile was matched */
+    double scale = match_truth_scale(rec);
+    if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
+        for (int i = 0; i < m.nkernels; i++) {
+            const KernelTruth *t = &m.k[i];
+            if ((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0)
+                acc_add(&c->kern, v.pred[i].ms, match_kernel_truth(t, scale));
+        }
+    }
+    match_free(&m);
+    device_view_free(&v);
+    graph_free(g);
+    return 0;
+}
+
+static int in_table(const LatTable *t, const char *model)
+{
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->models[i], model) == 0)
+            return 1;
+    return 0;
+}
+
+/* The datasets against their second measurements (the --noise files),
+ * record by record: models and kernels measured alone apart. */
+static int noise_floor(const EvalCtx *c, char **data, int ndata, char **noise, int nnoise)
 {
     LatTable ta = {0}, tb = {0};
-    int rc = each_record(a, collect, &ta);
-    if (!rc)
-        rc = each_record(b, collect, &tb);
-    Acc acc = {0};
+    int rc = 0;
+    for (int i = 0; i < ndata && !rc; i++)
+        rc = each_record(data[i], collect, &ta);
+    for (int i = 0; i < nnoise && !rc; i++)
+        rc = each_record(noise[i], collect, &tb);
+    Acc models = {0}, kernels = {0};
     for (int i = 0; i < ta.n && !rc; i++)
         for (int j = 0; j < tb.n; j++)
             if (strcmp(ta.models[i], tb.models[j]) == 0) {
-                acc_add(&acc, tb.lat[j], ta.lat[i]);
+                acc_add(in_table(&c->kernel_records, ta.models[i]) ? &kernels : &models,
+                        tb.lat[j], ta.lat[i]);
                 break;
             }
     if (!rc) {
         printf("\nnoise floor: a second, independent measurement of the same models\n");
-        printf("%-16s %6s %10s %9s %9s %9s\n", "", "models", "RMSE(ms)", "MAPE", "±5%", "±10%");
-        acc_print("truth vs truth", &acc);
+        printf("%-16s %6s %10s %9s %9s %9s\n", "", "n", "RMSE(ms)", "MAPE", "±5%", "±10%");
+        acc_print("truth vs truth", &models);
+        acc_print("kernels alone", &kernels);
     }
     free(ta.models);
     free(ta.lat);
@@ -207,15 +227,17 @@ static void usage(FILE *f)
                "DATASET.jsonl [KERNELS.jsonl...]\n"
                "Predicts every measured model of DATASET with NAME's predictors and prints\n"
                "RMSE, mean absolute %% error and the share within ±5%% and ±10%%, overall,\n"
-               "per family and for kernels.  --noise: a second measurement of the same\n"
-               "models, to print the noise floor beside the figures.  Records of\n"
+               "per family and for kernels.  --noise (repeatable): a second measurement\n"
+               "of the same models, to print the noise floor beside the figures.  Records of\n"
                "single-kernel models measured without a profile (sample --split) count\n"
                "as kernels: their latency less the runtime's fixed cost.\n");
 }
 
 int eval_main(int argc, char **argv)
 {
-    const char *device = NULL, *noise = NULL;
+    const char *device = NULL;
+    char *noise[8];
+    int nnoise = 0;
     int verbose = 0;
     static const struct option longopts[] = {
         {"device", required_argument, 0, 'd'}, {"noise", required_argument, 0, 'n'},
@@ -226,7 +248,13 @@ int eval_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":d:n:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
-        case 'n': noise = optarg; break;
+        case 'n':
+            if (nnoise == 8) {
+                fprintf(stderr, "nnmeter-build eval: at most 8 --noise files\n");
+                return 1;
+            }
+            noise[nnoise++] = optarg;
+            break;
         case 'v': verbose = 1; break;
         case 'h': usage(stdout); return 0;
         default:
@@ -266,10 +294,12 @@ int eval_main(int argc, char **argv)
         if (ctx.all.n)
             printf("predicted range holds the measurement for %d of %d models (%.1f%%)\n",
                    ctx.covered, ctx.all.n, 100.0 * ctx.covered / ctx.all.n);
-        if (noise)
-            rc = noise_floor(argv[optind], noise);
+        if (nnoise)
+            rc = noise_floor(&ctx, argv + optind, argc - optind, noise, nnoise);
     }
     device_free(&dev);
+    free(ctx.kernel_records.models);
+    free(ctx.kernel_records.lat);
     if (ctx.failed)
         fprintf(stderr, "nnmeter-build eval: %d models could not be predicted\n", ctx.failed);
     return rc ? rc : (ctx.failed ? 2 : 0);

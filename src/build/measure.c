@@ -2,6 +2,7 @@
 #include "measure.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,14 @@ static int profile_rounds(Backend *b, Entry *es, int n, const MeasureOpts *o, ch
     return rc;
 }
 
+/* Times are kept to the nanosecond (the clocks' resolution) and spreads to
+ * four digits: the shortest text that says everything measured, which
+ * keeps a device's datasets within its size budget. */
+static double ns(double ms)
+{
+    return round(ms * 1e6) / 1e6;
+}
+
 static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *o,
                            const char *date)
 {
@@ -273,12 +282,12 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
     cJSON_AddStringToObject(r, "model", e->item.path);
     if (e->item.inputs)
         cJSON_AddItemToObject(r, "inputs", cJSON_Duplicate(e->item.inputs, 1));
-    cJSON_AddNumberToObject(r, "latency_ms", e->latency_ms);
-    cJSON_AddNumberToObject(r, "spread", e->spread);
-    cJSON_AddNumberToObject(r, "median_ms", e->median_ms);
+    cJSON_AddNumberToObject(r, "latency_ms", ns(e->latency_ms));
+    cJSON_AddNumberToObject(r, "spread", round(e->spread * 1e4) / 1e4);
+    cJSON_AddNumberToObject(r, "median_ms", ns(e->median_ms));
     cJSON *rm = cJSON_AddArrayToObject(r, "round_min_ms");
     for (int i = 0; i < e->nrounds; i++)
-        cJSON_AddItemToArray(rm, cJSON_CreateNumber(e->round_min[i]));
+        cJSON_AddItemToArray(rm, cJSON_CreateNumber(ns(e->round_min[i])));
     cJSON_AddStringToObject(r, "cpu", measure_cpu_name());
     cJSON_AddStringToObject(r, "runtime", b->runtime);
     cJSON_AddStringToObject(r, "backend", b->name);

@@ -678,6 +678,53 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[5])
     return rc;
 }
 
+/* The overhead judged by what prediction will see: each training model's
+ * kernels predicted out of fold (cross-validation), not their labels.  The
+ * median ratio of latency to labels (ov[2]) is kept unless a fit of
+ *     latency - run cost = scale x out-of-fold sum + cost x kernels
+ * puts more training models within 10%. */
+static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, double ov[5])
+{
+    double *x1 = malloc((size_t)(nm ? nm : 1) * sizeof *x1);
+    double *x2 = malloc((size_t)(nm ? nm : 1) * sizeof *x2);
+    double *y = malloc((size_t)(nm ? nm : 1) * sizeof *y);
+    double *w = malloc((size_t)(nm ? nm : 1) * sizeof *w);
+    int k = 0;
+    for (int j = 0; x1 && x2 && y && w && j < nm; j++) {
+        double oof = 0;
+        int cnt = 0;
+        for (int i = 0; i < n; i++)
+            if (strcmp(s[i].model, m[j].model) == 0 && s[i].oof > 0) {
+                oof += s[i].oof;
+                cnt++;
+            }
+        if (cnt && m[j].latency > ov[0]) {
+            x1[k] = oof;
+            x2[k] = cnt;
+            y[k] = m[j].latency - ov[0];
+            w[k++] = m[j].latency;
+        }
+    }
+    double c[2];
+    if (k >= 5 && fit2(x1, x2, y, w, k, c) == 0) {
+        int in_ratio = 0, in_fit = 0;
+        for (int i = 0; i < k; i++) {
+            in_ratio += fabs((1 + ov[2]) * x1[i] - y[i]) <= 0.1 * w[i];
+            in_fit += fabs(c[0] * x1[i] + c[1] * x2[i] - y[i]) <= 0.1 * w[i];
+        }
+        printf("out of fold: %d/%d training models within 10%% with the ratio (x%.3f), %d/%d "
+               "with x%.3f + %.5f ms/kernel\n", in_ratio, k, 1 + ov[2], in_fit, k, c[0], c[1]);
+        if (in_fit > in_ratio && c[0] > 0) {
+            ov[2] = c[0] - 1;
+            ov[1] = c[1];
+        }
+    }
+    free(x1);
+    free(x2);
+    free(y);
+    free(w);
+}
+
 /* ---- the subcommand ---------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -833,6 +880,7 @@ int train_main(int argc, char **argv)
         ov[2] = ratio[nr / 2] - 1;
     }
     free(ratio);
+    oof_overhead(s, n, models, nmodels, ov);
     if (fit_alone_overhead(models, nmodels, ov) == 0)
         printf("kernels alone -> in a model: + %.5f ms per MB of activations, + %.5f ms "
                "per MB of weights\n", ov[3], ov[4]);

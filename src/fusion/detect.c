@@ -30,6 +30,8 @@ static int build_consumers(Det *d)
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
         int u = d->ng->node_unit[i];
+        if (u >= 0 && d->ng->units[u].dead)
+            continue; /* never runs: reads nothing */
         for (int k = 0; k < n->ninputs; k++) {
             int t = n->inputs[k];
             if (t < 0 || d->sole[t] == u)

@@ -822,6 +822,48 @@ static int unit_output(const Graph *g, const NormGraph *ng, int u)
     return out0(g, un->nodes[un->nnodes - 1]);
 }
 
+/* Nodes nothing reads from, directly or through other dead nodes (a NAS
+ * cell's unused edge): ONNX Runtime removes them, XNNPACK never runs
+ * them.  Returns a flag per node (NULL when out of memory). */
+static unsigned char *find_dead(const Ctx *c)
+{
+    const Graph *g = c->g;
+    unsigned char *dead = calloc((size_t)(g->nnodes ? g->nnodes : 1), 1);
+    int *readers = calloc((size_t)(g->ntensors ? g->ntensors : 1), sizeof *readers);
+    if (!dead || !readers) {
+        free(dead);
+        free(readers);
+        return NULL;
+    }
+    for (int t = 0; t < g->ntensors; t++) {
+        readers[t] = g->tensors[t].is_output;
+        for (int j = c->start[t]; j < c->start[t + 1]; j++)
+            readers[t] += c->cons[j] >= 0;
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = g->nnodes - 1; i >= 0; i--) {
+            const Node *n = &g->nodes[i];
+            int live = n->noutputs == 0;
+            for (int k = 0; k < n->noutputs && !live; k++)
+                live = n->outputs[k] >= 0 && readers[n->outputs[k]] > 0;
+            if (live || dead[i])
+                continue;
+            dead[i] = 1;
+            changed = 1;
+            for (int k = 0; k < n->ninputs; k++) {
+                int t = n->inputs[k], seen = 0;
+                for (int j = 0; j < k; j++)   /* Mul(x, x) reads x once */
+                    seen |= n->inputs[j] == t;
+                if (t >= 0 && !seen)
+                    readers[t]--;
+            }
+        }
+    }
+    free(readers);
+    return dead;
+}
+
 static int cmp_units(const void *a, const void *b)
 {
     const Unit *x = a, *y = b;
@@ -844,23 +886,30 @@ int normalize(const Graph *g, const NormConfig *cfg, NormGraph *out)
     int cap = 0, rc = 0;
     unsigned comps = cfg ? cfg->composites : 0;
     int *dup = find_duplicates(&c);
-    if (!dup) {
+    unsigned char *dead = find_dead(&c);
+    if (!dup || !dead) {
+        free(dup);
+        free(dead);
         free(c.start);
         free(c.cons);
         return -1;
     }
     for (int i = 0; i < g->nnodes && rc == 0; i++) {
-        if (dup[i] < 0)
+        if (dup[i] < 0 && !dead[i])
             continue;
         char tok[TOKEN_MAX];
         node_token(g, &g->nodes[i], tok);
         int u = add_unit(out, &cap, tok, &i, 1);
-        if (u < 0)
+        if (u < 0) {
             rc = -1;
-        else
-            out->units[u].noop = out->units[u].free = out->units[u].duplicate = 1;
+        } else {
+            out->units[u].noop = out->units[u].free = 1;
+            out->units[u].duplicate = dup[i] >= 0;
+            out->units[u].dead = dead[i];
+        }
     }
     free(dup);
+    free(dead);
     for (size_t p = 0; p < sizeof composites / sizeof *composites && rc == 0; p++) {
         if (!(comps & composites[p].flag))
             continue;

@@ -36,6 +36,7 @@ typedef struct {
     unsigned free : 1;        /* elided by the runtime (shape-only) */
     unsigned noop : 1;        /* does nothing (Identity, Dropout, same-type Cast) */
     unsigned duplicate : 1;   /* computes what an earlier node computes (merged away) */
+    unsigned dead : 1;        /* nothing reads its outputs: runtimes do not run it */
 } Unit;
 
 typedef struct {

@@ -672,6 +672,32 @@ static Graph *conv_bn_relu_graph(int *c, int *b, int *r)
     return g;
 }
 
+/* A branch nothing reads (a NAS cell's unused edge) is dead: no kernel,
+ * as ONNX Runtime removes it and XNNPACK never runs it; a node feeding
+ * only dead nodes is dead too. */
+static void test_dead_nodes(void **state)
+{
+    (void)state;
+    int c, b, r;
+    Graph *g = conv_bn_relu_graph(&c, &b, &r);
+    int s = add_node(g, "Sigmoid", "n", "s");
+    int m = add_node(g, "Mul", "n,s", "unused");
+    finish(g);
+    Run run;
+    run_rules(g, "device d\nrule cbr -> conv : conv bn? relu?\n", &run);
+    check_partition(g, &run.p);
+    assert_int_equal(run.p.nkernels, 1);
+    check_kernel(&run.p, 0, NODES(c, b, r));
+    assert_int_equal(run.p.nfree, 2);
+    for (int n = 0; n < 2; n++) {
+        const Unit *u = &run.ng.units[run.ng.node_unit[n == 0 ? s : m]];
+        assert_true(u->dead && u->free);
+    }
+    assert_false(run.ng.units[run.ng.node_unit[r]].dead);
+    run_free(&run);
+    graph_free(g);
+}
+
 static void test_conv_bn_relu(void **state)
 {
     (void)state;
@@ -1217,6 +1243,7 @@ int main(void)
         cmocka_unit_test(test_shipped_rules),
         cmocka_unit_test(test_save),
         cmocka_unit_test(test_conv_bn_relu),
+        cmocka_unit_test(test_dead_nodes),
         cmocka_unit_test(test_quantified_tokens),
         cmocka_unit_test(test_residual_add),
         cmocka_unit_test(test_multi_consumer),
