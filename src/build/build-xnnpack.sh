@@ -17,7 +17,9 @@
 # 20 us repeated within 10% between two measurements for 84% of them with 5
 # rounds, 97% with 12.
 # The whole models teach one thing the kernels cannot: how much slower a
-# kernel runs inside a model than alone (train's overhead scale).
+# kernel runs inside a model than alone (train's cost per MB of activations
+# and weights).  The split manifest is not kept in data/: `sample --split`
+# rewrites it, byte for byte, from the same zoo models and rules.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
@@ -64,7 +66,6 @@ step "measure: 30 validation models, whole, and their kernels alone"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/val.jsonl" "$work"/val/*.onnx
 "$B" measure --backend xnnpack $pin --quiet $K --out "$data/valsplit.jsonl" \
     "$work"/valsplit/*.onnx 2>/dev/null || true
-cp "$work/split/split.jsonl" "$data/split-manifest.jsonl"
 
 step "match + train"
 m() { "$B" match --device $dev --run-cost "$rc" --split "$work/split/split.jsonl" \

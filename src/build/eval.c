@@ -120,6 +120,8 @@ typedef struct {
     Acc all, kern;
     Acc fams[64];
     int nfam;
+    Acc keys[64];             /* kernels per kernel key */
+    int nkey;
     int failed;
     int verbose;
     LatTable kernel_records;  /* records that were kernels measured alone */
@@ -151,8 +153,9 @@ static int eval_record(cJSON *rec, void *vctx)
         double alone = v.pred[0].ms - predictor_in_model_ms(c->dev->pred, g, &v.part.kernels[0]);
         double label = match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0));
         acc_add(&c->kern, alone, label);
+        acc_add(family_acc(c->keys, &c->nkey, v.pred[0].key), alone, label);
         if (c->verbose)
-            printf("%-48s kernel %-8s measured %8.4f predicted %8.4f (%+.1f%%)\n", model,
+            printf("%-48s kernel %-8s measured %10.4g predicted %10.4g (%+.1f%%)\n", model,
                    v.pred[0].key, label, alone, 100 * (alone - label) / label);
         int rc = collect(rec, &c->kernel_records);
         device_view_free(&v);
@@ -172,8 +175,11 @@ static int eval_record(cJSON *rec, void *vctx)
     if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
         for (int i = 0; i < m.nkernels; i++) {
             const KernelTruth *t = &m.k[i];
-            if ((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0)
-                acc_add(&c->kern, v.pred[i].ms, match_kernel_truth(t, scale));
+            if (!((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0))
+                continue;
+            double truth_k = match_kernel_truth(t, scale);
+            acc_add(&c->kern, v.pred[i].ms, truth_k);
+            acc_add(family_acc(c->keys, &c->nkey, v.pred[i].key), v.pred[i].ms, truth_k);
         }
     }
     match_free(&m);
@@ -291,6 +297,11 @@ int eval_main(int argc, char **argv)
             acc_print(ctx.fams[i].family, &ctx.fams[i]);
         acc_print("ALL MODELS", &ctx.all);
         acc_print("KERNELS", &ctx.kern);
+        for (int i = 0; i < ctx.nkey; i++) {
+            char label[40];
+            snprintf(label, sizeof label, "  %s", ctx.keys[i].family);
+            acc_print(label, &ctx.keys[i]);
+        }
         if (ctx.all.n)
             printf("predicted range holds the measurement for %d of %d models (%.1f%%)\n",
                    ctx.covered, ctx.all.n, 100.0 * ctx.covered / ctx.all.n);
