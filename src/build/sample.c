@@ -27,9 +27,16 @@
 #include "onnx/onnx_write.h"
 #include "util/datadir.h"
 
-typedef enum { K_CONV, K_DWCONV, K_FC, K_POOL, K_COUNT } Kind;
+typedef enum { K_CONV, K_DWCONV, K_FC, K_POOL, K_ELT, K_GAP, K_COUNT } Kind;
 
-static const char *const kind_names[K_COUNT] = {"conv", "dwconv", "fc", "pool"};
+static const char *const kind_names[K_COUNT] = {"conv", "dwconv", "fc", "pool", "elt", "gap"};
+
+/* Elementwise kernels (K_ELT) sampled around bad predictions: the op, in
+ * Config.act.  A gate is squeeze-and-excitation's Mul of a map by a
+ * per-channel [1,C,1,1] vector. */
+enum { E_GATE, E_MUL, E_ADD, E_ADD_RELU, E_HSWISH, E_HSIGMOID, E_SIGMOID, E_RELU, E_COUNT };
+static const char *const elt_keys[E_COUNT] = {"mul", "mul", "add", "add", "hswish",
+                                              "hsigmoid", "sigmoid", "relu"};
 
 typedef struct {
     Kind kind;
@@ -153,6 +160,21 @@ static double config_params(const Config *c)
     }
 }
 
+/* The elementwise op a kernel sample stands for, or -1: its key, whether
+ * an operand was broadcast, and how many units it fused (Add+Relu). */
+static int elt_op(const char *key, double bcast, double units)
+{
+    for (int e = 0; e < E_COUNT; e++)
+        if (strcmp(key, elt_keys[e]) == 0) {
+            if (e == E_GATE)
+                return bcast > 0 ? E_GATE : E_MUL;
+            if (e == E_ADD)
+                return units > 1 ? E_ADD_RELU : E_ADD;
+            return e;
+        }
+    return -1;
+}
+
 static Config perturb(Config c, uint64_t *s)
 {
     if (c.kind == K_FC) {
@@ -204,6 +226,14 @@ static int read_around(const char *path, Configs *cs, uint64_t *s, int per)
         } else if (fam && strcmp(fam, "pool") == 0 && k >= 5) {
             c = (Config){.kind = K_POOL, .h = (int)v[0], .w = (int)v[1], .cin = (int)v[2],
                          .cout = (int)v[2], .ks = (int)v[3], .stride = (int)v[4]};
+        } else if (fam && key && strcmp(fam, "eltwise") == 0 && k >= 7 && v[5] > 0 &&
+                   elt_op(key, v[4], v[3]) >= 0) {
+            int hw = (int)(sqrt(v[6]) + 0.5);
+            c = (Config){.kind = K_ELT, .h = hw, .w = hw, .cin = (int)v[5], .cout = (int)v[5],
+                         .ks = 1, .stride = 1, .act = elt_op(key, v[4], v[3])};
+        } else if (fam && strcmp(fam, "gpool") == 0 && k >= 3) {
+            c = (Config){.kind = K_GAP, .h = (int)v[0], .w = (int)v[1], .cin = (int)v[2],
+                         .cout = (int)v[2], .ks = 1, .stride = 1};
         }
         cJSON_Delete(o);
         if (c.kind == K_COUNT || c.cin < 1 || c.cout < 1)
@@ -218,7 +248,7 @@ static int read_around(const char *path, Configs *cs, uint64_t *s, int per)
             }
             p.cin = jitter_ch(c.cin, 0.75, 1.25, s);
             p.cout = c.kind == K_CONV || c.kind == K_FC ? jitter_ch(c.cout, 0.75, 1.25, s) : p.cin;
-            p.act = c.kind == K_POOL ? (int)(rng_next(s) % 2) : ACT_RELU;
+            p.act = c.kind == K_POOL ? (int)(rng_next(s) % 2) : c.kind == K_ELT ? c.act : ACT_RELU;
             if (push(cs, p)) {
                 free(line);
                 fclose(f);
@@ -232,6 +262,26 @@ static int read_around(const char *path, Configs *cs, uint64_t *s, int per)
 }
 
 /* ---- models ------------------------------------------------------------------- */
+
+/* An elementwise kernel on a 1 x C x H x W map (a second input where the
+ * op has one: the map's shape, or C x 1 x 1 for a gate). */
+static int add_elt(NetBuilder *b, const char *name, const Config *c)
+{
+    char name2[40];
+    snprintf(name2, sizeof name2, "%s_b", name);
+    int x = nb_input(b, name, 1, c->cin, c->h, c->w);
+    switch (c->act) {
+    case E_GATE: return nb_mul(b, x, nb_input(b, name2, 1, c->cin, 1, 1));
+    case E_MUL: return nb_mul(b, x, nb_input(b, name2, 1, c->cin, c->h, c->w));
+    case E_ADD: return nb_add(b, x, nb_input(b, name2, 1, c->cin, c->h, c->w));
+    case E_ADD_RELU:
+        return nb_relu(b, nb_add(b, x, nb_input(b, name2, 1, c->cin, c->h, c->w)));
+    case E_HSWISH: return nb_hswish(b, x);
+    case E_HSIGMOID: return nb_hsigmoid(b, x);
+    case E_SIGMOID: return nb_sigmoid(b, x);
+    default: return nb_relu(b, x);
+    }
+}
 
 static void add_branch(NetBuilder *b, int i, const Config *c)
 {
@@ -250,6 +300,12 @@ static void add_branch(NetBuilder *b, int i, const Config *c)
         x = nb_input(b, name, 1, c->cin, c->h, c->w);
         x = c->act ? nb_maxpool(b, x, c->ks, c->stride, c->ks / 2)
                    : nb_avgpool(b, x, c->ks, c->stride, c->ks / 2);
+        break;
+    case K_GAP:
+        x = nb_gap(b, nb_input(b, name, 1, c->cin, c->h, c->w));
+        break;
+    case K_ELT:
+        x = add_elt(b, name, c);
         break;
     default:
         x = nb_input(b, name, 1, c->cin, c->h, c->w);
@@ -359,9 +415,9 @@ int sample_main(int argc, char **argv)
     uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
     Configs pool = {0}, pick = {0};
     if (prior) {
-        static const char *const files[K_COUNT] = {"conv.csv", "dwconv.csv", "fc.csv",
+        static const char *const files[K_POOL + 1] = {"conv.csv", "dwconv.csv", "fc.csv",
                                                    "pooling.csv"};
-        for (int k = 0; k < K_COUNT; k++) {
+        for (int k = 0; k <= K_POOL; k++) {   /* the kinds nn-Meter published */
             char path[1024];
             snprintf(path, sizeof path, "%s/predictors/prior/%s", nnm_datadir(), files[k]);
             if (read_prior(path, (Kind)k, &pool)) {

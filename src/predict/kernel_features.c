@@ -40,7 +40,8 @@ static const char *const matmul_names[] = {"batch", "m", "k", "n", "mflops"};
 static const char *const pool_names[] = {"hin", "win", "c", "k", "stride", "hout", "wout",
                                          "is_max"};
 static const char *const gpool_names[] = {"hin", "win", "c"};
-static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "broadcast"};
+static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "broadcast",
+                                            "c", "hw"};
 static const char *const norm_names[] = {"rows", "cols", "elems_k"};
 static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs"};
 static const char *const se_names[] = {"h", "w", "c", "mid"};
@@ -56,7 +57,7 @@ static const struct {
     [FAM_MATMUL] = {"matmul", matmul_names, 5},
     [FAM_POOL] = {"pool", pool_names, 8},
     [FAM_GPOOL] = {"gpool", gpool_names, 3},
-    [FAM_ELTWISE] = {"eltwise", eltwise_names, 5},
+    [FAM_ELTWISE] = {"eltwise", eltwise_names, 7},
     [FAM_NORM] = {"norm", norm_names, 3},
     [FAM_MOVE] = {"move", move_names, 4},
     [FAM_SE] = {"se", se_names, 4},
@@ -210,7 +211,11 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
             inputs++;
             bcast |= shape_numel(s) != shape_numel(out);
         }
-        double v[5] = {numel_k(out), in_k, inputs, k->nunits, bcast};
+        /* channels and spatial size apart: a runtime keeping maps NHWC
+         * broadcasts an SE gate along C, and a small C is a short loop */
+        double ch = out->ndim >= 3 ? dim(out, 1) : 0;
+        double hw = ch > 0 && dim(out, 0) > 0 ? (double)shape_numel(out) / (dim(out, 0) * ch) : 0;
+        double v[7] = {numel_k(out), in_k, inputs, k->nunits, bcast, ch, hw};
         memcpy(f->v, v, sizeof v);
         break;
     }
