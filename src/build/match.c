@@ -101,14 +101,12 @@ double match_alone_truth(double latency, double run_cost)
     return d > 0.25 * latency ? d : 0.25 * latency;
 }
 
-/* A single-kernel model measured whole: one kernel sample, labelled with
- * its latency less the runtime's cost of a run. */
-static int write_alone_sample(FILE *f, const Graph *g, const DeviceView *v, const char *model,
-                              double label)
+/* One kernel sample as a JSON line: the kernel's key, family, ops and
+ * features, its time ms and, for a profiled kernel, profiled_ms (< 0:
+ * none).  Returns -1 when the kernel's features are unknown. */
+static int write_sample(FILE *f, const Graph *g, const DeviceView *v, const Kernel *k,
+                        const char *model, double ms, double profiled_ms)
 {
-    if (v->part.nkernels != 1 || !(label > 0))
-        return -1;
-    const Kernel *k = &v->part.kernels[0];
     Features ft;
     if (kernel_features(g, &v->ng, k, &ft))
         return -1;
@@ -123,13 +121,25 @@ static int write_alone_sample(FILE *f, const Graph *g, const DeviceView *v, cons
     cJSON *fa = cJSON_AddArrayToObject(o, "features");
     for (int j = 0; j < ft.n; j++)
         cJSON_AddItemToArray(fa, cJSON_CreateNumber(ft.v[j]));
-    cJSON_AddNumberToObject(o, "ms", label);
+    cJSON_AddNumberToObject(o, "ms", ms);
+    if (profiled_ms >= 0)
+        cJSON_AddNumberToObject(o, "profiled_ms", profiled_ms);
     char *s = cJSON_PrintUnformatted(o);
     if (s)
         fprintf(f, "%s\n", s);
     cJSON_free(s);
     cJSON_Delete(o);
     return 0;
+}
+
+/* A single-kernel model measured whole: one kernel sample, labelled with
+ * its latency less the runtime's cost of a run. */
+static int write_alone_sample(FILE *f, const Graph *g, const DeviceView *v, const char *model,
+                              double label)
+{
+    if (v->part.nkernels != 1 || !(label > 0))
+        return -1;
+    return write_sample(f, g, v, &v->part.kernels[0], model, label, -1);
 }
 
 /* What the measurements say about the models of a --split manifest. */
@@ -254,30 +264,9 @@ static void write_kernel_samples(FILE *f, const Graph *g, const DeviceView *v,
 {
     for (int i = 0; i < v->part.nkernels; i++) {
         const KernelTruth *t = &m->k[i];
-        if (!(t->events == 1 || (t->events == 0 && t->split > 0)))
-            continue;
-        const Kernel *k = &v->part.kernels[i];
-        Features ft;
-        if (kernel_features(g, &v->ng, k, &ft))
-            continue;
-        char key[32];
-        kernel_key(&v->ng, k, key);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "model", model);
-        cJSON_AddStringToObject(o, "kernel", g->nodes[k->anchor].name);
-        cJSON_AddStringToObject(o, "key", key);
-        cJSON_AddStringToObject(o, "family", family_name(ft.family));
-        cJSON_AddStringToObject(o, "ops", k->ops);
-        cJSON *fa = cJSON_AddArrayToObject(o, "features");
-        for (int j = 0; j < ft.n; j++)
-            cJSON_AddItemToArray(fa, cJSON_CreateNumber(ft.v[j]));
-        cJSON_AddNumberToObject(o, "ms", match_kernel_truth(t, scale));
-        cJSON_AddNumberToObject(o, "profiled_ms", t->ms);
-        char *s = cJSON_PrintUnformatted(o);
-        if (s)
-            fprintf(f, "%s\n", s);
-        cJSON_free(s);
-        cJSON_Delete(o);
+        if (t->events == 1 || (t->events == 0 && t->split > 0))
+            write_sample(f, g, v, &v->part.kernels[i], model, match_kernel_truth(t, scale),
+                         t->ms);
     }
 }
 
