@@ -180,6 +180,10 @@ static int eval_record(cJSON *rec, void *vctx)
             double truth_k = match_kernel_truth(t, scale);
             acc_add(&c->kern, v.pred[i].ms, truth_k);
             acc_add(family_acc(c->keys, &c->nkey, v.pred[i].key), v.pred[i].ms, truth_k);
+            if (c->verbose)
+                printf("  kernel %-4d %-10s measured %10.4g predicted %10.4g (%+.1f%%)\n", i,
+                       v.pred[i].key, truth_k, v.pred[i].ms,
+                       100 * (v.pred[i].ms - truth_k) / truth_k);
         }
     }
     match_free(&m);

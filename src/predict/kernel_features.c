@@ -47,21 +47,24 @@ static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs"};
 static const char *const se_names[] = {"h", "w", "c", "mid"};
 static const char *const generic_names[] = {"mflops", "kbytes", "out_k", "nodes"};
 
+/* unit: the feature the family's latency grows with (FLOPs for the
+ * compute kernels); -1 for none.  See family_unit_feature. */
 static const struct {
     const char *name;
     const char *const *features;
     int n;
+    int unit;
 } families[FAM_COUNT] = {
-    [FAM_CONV] = {"conv", conv_names, 18},
-    [FAM_FC] = {"fc", fc_names, 6},
-    [FAM_MATMUL] = {"matmul", matmul_names, 5},
-    [FAM_POOL] = {"pool", pool_names, 8},
-    [FAM_GPOOL] = {"gpool", gpool_names, 3},
-    [FAM_ELTWISE] = {"eltwise", eltwise_names, 7},
-    [FAM_NORM] = {"norm", norm_names, 3},
-    [FAM_MOVE] = {"move", move_names, 4},
-    [FAM_SE] = {"se", se_names, 4},
-    [FAM_GENERIC] = {"generic", generic_names, 4},
+    [FAM_CONV] = {"conv", conv_names, 18, 10},
+    [FAM_FC] = {"fc", fc_names, 6, 3},
+    [FAM_MATMUL] = {"matmul", matmul_names, 5, 4},
+    [FAM_POOL] = {"pool", pool_names, 8, -1},
+    [FAM_GPOOL] = {"gpool", gpool_names, 3, -1},
+    [FAM_ELTWISE] = {"eltwise", eltwise_names, 7, 0},
+    [FAM_NORM] = {"norm", norm_names, 3, 2},
+    [FAM_MOVE] = {"move", move_names, 4, 1},
+    [FAM_SE] = {"se", se_names, 4, -1},
+    [FAM_GENERIC] = {"generic", generic_names, 4, -1},
 };
 
 FeatureFamily feature_family(const char *type)
@@ -81,6 +84,18 @@ const char *const *family_feature_names(FeatureFamily f, int *n)
 {
     *n = families[f].n;
     return families[f].features;
+}
+
+int family_unit_feature(FeatureFamily f)
+{
+    return f >= 0 && f < FAM_COUNT ? families[f].unit : -1;
+}
+
+double family_unit(int unit, const double *v)
+{
+    if (unit < 0)
+        return 1;
+    return v[unit] > FEAT_UNIT_FLOOR ? v[unit] : FEAT_UNIT_FLOOR;
 }
 
 static const Shape *tshape(const Graph *g, int t)

@@ -40,6 +40,16 @@ const char *family_name(FeatureFamily f);
 /* Names of the family's features, n of them. */
 const char *const *family_feature_names(FeatureFamily f, int *n);
 
+/* The index of the family's unit feature, or -1.  Trees extrapolate
+ * badly: a kernel larger than any trained one gets the largest trained
+ * time.  So families with a unit (the compute kernels: their MFLOPs) are
+ * trained on log(ms / unit), a time per MFLOP that varies far less across
+ * sizes than the time itself, and predict exp(tree) * unit. */
+int family_unit_feature(FeatureFamily f);
+/* The unit's value for features v (1 for unit -1; never below the floor). */
+#define FEAT_UNIT_FLOOR 1e-6
+double family_unit(int unit, const double *v);
+
 /* Fills f for kernel k.  Unknown dims give zeros (the caller flags the
  * prediction as a fallback). Returns 0, or -1 when shapes are unknown. */
 int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Features *f);

@@ -4,7 +4,9 @@
  *   meta.json  {"format":1, "device", "runtime", "cpu", "threads", "date",
  *               "protocol", "overhead":{"model_ms", "kernel_ms", "kernel_scale"},
  *               "fallback":{"base_ms", "ms_per_mflop", "ms_per_kb"}, ...}
- *   KEY.json   {"format":1, "key", "family", "features":[names], "target":"log_ms",
+ *   KEY.json   {"format":1, "key", "family", "features":[names], "target":"log_ms"
+ *               or "log_ms_per_unit" with "unit":feature name (the tree gives log(ms
+ *               per unit of that feature); kernel_features.h says why),
  *               "members":[{"base":b, "trees":[{"f":[..],"t":[..],"l":[..],
  *               "r":[..],"v":[..]}, ...]}, ...]}
  * A tree is arrays over its nodes: f = feature index (-1 at a leaf), t =
@@ -41,6 +43,7 @@ typedef struct {
     char key[32];
     FeatureFamily family;
     int nfeatures;
+    int unit;                 /* target per this feature (-1: log_ms) */
     Member *members;
     int nmembers;
     double band;              /* cross-validated 90% |log error|, for the range */
@@ -174,6 +177,28 @@ static int read_tree(const cJSON *o, int nfeat, Tree *t)
     return 0;
 }
 
+/* "target": "log_ms", or "log_ms_per_unit" with "unit" naming one of the
+ * family's features (kernel_features.h: family_unit_feature). */
+static int read_target(const cJSON *root, Ensemble *e, const char *path, char *err,
+                       size_t errlen)
+{
+    const char *target = str(root, "target");
+    e->unit = -1;
+    if (strcmp(target, "log_ms") == 0)
+        return 0;
+    int nf;
+    const char *const *names = family_feature_names(e->family, &nf);
+    const char *unit = str(root, "unit");
+    for (int j = 0; j < nf && strcmp(target, "log_ms_per_unit") == 0; j++)
+        if (strcmp(names[j], unit) == 0) {
+            e->unit = j;
+            return 0;
+        }
+    snprintf(err, errlen, "predictor '%s' has target '%s' (unit '%s'), which this build "
+             "cannot evaluate; rebuild it with nnmeter-build train", path, target, unit);
+    return -1;
+}
+
 static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen)
 {
     char *text = read_text(path, 64u << 20);
@@ -211,6 +236,8 @@ static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen
                  cJSON_GetArraySize(cJSON_GetObjectItem(root, "features")), nf);
         goto out;
     }
+    if (read_target(root, e, path, err, errlen))
+        goto out;
     const cJSON *members = cJSON_GetObjectItem(root, "members");
     int nm = cJSON_GetArraySize(members);
     e->members = calloc((size_t)(nm ? nm : 1), sizeof *e->members);
@@ -379,7 +406,7 @@ void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, con
         double s = mb->base;
         for (int t = 0; t < mb->ntrees; t++)
             s += tree_eval(&mb->trees[t], f.v);
-        double ms = exp(s);
+        double ms = exp(s) * family_unit(e->unit, f.v);
         sum += ms;
         lo = ms < lo ? ms : lo;
         hi = ms > hi ? ms : hi;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_predictors.sh BINARY SRCDIR -- the shipped ort-cpu predictors give
-# every kernel a latency and a sane total; a corrupt, missing or
+# every kernel a latency and a sane total; a per-unit target predicts
+# exp(tree) x unit; a corrupt, missing or
 # other-format predictor file gives one message naming the file and the
 # fix, and the analyzer still works for the other devices.
 set -uo pipefail
@@ -35,6 +36,35 @@ rc=$?
 grep -q "conv.json" "$tmp/out" "$tmp/err" && grep -q "nnmeter-build train" "$tmp/out" "$tmp/err" && ok ||
     { bad "no message naming conv.json and the fix"; cat "$tmp/err"; }
 grep -q "cortexA76cpu_tflite21" "$tmp/out" && ok || bad "other devices missing from the report"
+# a per-unit target: the tree gives log(ms per MFLOP); with one leaf of 0
+# and base ln(0.01), every conv kernel must predict 0.01 ms per MFLOP
+cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
+/usr/bin/python3 - "$tmp/data/predictors/ort-cpu" <<'PY'
+import json, math, sys
+d = sys.argv[1]
+p = json.load(open(d + "/conv.json"))
+p.update(target="log_ms_per_unit", unit="mflops",
+         members=[{"base": math.log(0.01), "trees": [{"f": [-1], "t": [0], "l": [-1], "r": [-1], "v": [0]}]}])
+json.dump(p, open(d + "/conv.json", "w"), separators=(",", ":"))
+m = json.load(open(d + "/meta.json"))
+m["overhead"].update(ms_per_act_mb=0, ms_per_param_mb=0)
+json.dump(m, open(d + "/meta.json", "w"), separators=(",", ":"))
+PY
+NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/u.json" 2>"$tmp/err"
+/usr/bin/python3 - "$tmp/u.json" <<'PY' && ok || bad "per-unit target"
+import json, sys
+ks = [k for k in json.load(open(sys.argv[1]))["devices"][0]["kernels"] if k["predictor"] == "conv"]
+assert ks, "no conv kernels"
+for k in ks:
+    want = 0.01 * k["flops"] / 1e6
+    assert abs(k["latency_ms"] - want) <= 1e-6 * want, (k["name"], k["latency_ms"], want)
+print("  %d conv kernels at 0.01 ms/MFLOP" % len(ks))
+PY
+# a unit this build has no feature for: named, with the fix
+sed -i 's/"unit":"mflops"/"unit":"teraflops"/' "$tmp/data/predictors/ort-cpu/conv.json"
+NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2>"$tmp/err"
+grep -q "conv.json' has target 'log_ms_per_unit' (unit 'teraflops')" "$tmp/out" "$tmp/err" && ok ||
+    { bad "unknown unit not named"; cat "$tmp/err"; }
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
