@@ -284,7 +284,6 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
         cJSON_AddItemToObject(r, "inputs", cJSON_Duplicate(e->item.inputs, 1));
     cJSON_AddNumberToObject(r, "latency_ms", ns(e->latency_ms));
     cJSON_AddNumberToObject(r, "spread", round(e->spread * 1e4) / 1e4);
-    cJSON_AddNumberToObject(r, "median_ms", ns(e->median_ms));
     cJSON *rm = cJSON_AddArrayToObject(r, "round_min_ms");
     for (int i = 0; i < e->nrounds; i++)
         cJSON_AddItemToArray(rm, cJSON_CreateNumber(ns(e->round_min[i])));
