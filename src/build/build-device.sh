@@ -47,7 +47,10 @@ step "match + train (zoo profiles and prior kernels)"
     --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 
 step "adaptive round: kernels around the worst predictions"
-"$B" sample --around "$work/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
+# the list the round samples around is data: with it, sample --around
+# remakes the round's models byte for byte, so the data can be retrained
+cp "$work/worst.jsonl" "$data/worst.jsonl"
+"$B" sample --around "$data/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
 "$B" measure --backend ort $pin --quiet --rounds 3 --extra-rounds 0 --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
 "$B" match --device ort-cpu --kernels "$work/kernels.jsonl" "$data/train.jsonl" "$data/prior.jsonl" \
     "$data/adapt.jsonl" | tail -1 | tee -a "$log"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# build-xnnpack.sh [BUILD_DIR] -- build the xnnpack-cpu device's predictors
-# from nothing, on this host.  XNNPACK (Debian's 2022 snapshot) has no
+# build-xnnpack.sh [BUILD_DIR] [retrain] -- build the xnnpack-cpu device's
+# predictors from nothing, on this host.  With "retrain", measure nothing:
+# remake every model the data names (zoo, split, prior, and the adaptive
+# rounds' kernels from the worst lists kept in data/) and train and
+# evaluate from the shipped measurements -- byte-identical ensembles.  XNNPACK (Debian's 2022 snapshot) has no
 # per-operator profiler, so kernels are measured the way nn-Meter measures
 # them: as single-kernel models, timed whole, in this process.
 #
@@ -23,6 +26,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
+mode=${2:-measure}
+case $mode in measure|retrain) ;; *) echo "usage: $0 [BUILD_DIR] [retrain]" >&2; exit 1 ;; esac
 B="$build/src/build/nnmeter-build"
 dev=xnnpack-cpu
 work=${NNMETER_WORK:-/tmp/nnmeter-build-$dev}
@@ -30,6 +35,7 @@ out=$here/predictors/$dev
 data=$out/data
 mkdir -p "$work" "$data"
 log=$out/build.log
+[ "$mode" = retrain ] && log=$work/retrain.log
 : >"$log"
 start=$(date +%s)
 step() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$log"; }
@@ -39,7 +45,7 @@ families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mn
 
 step "zoo: train (seed 100) and validation (seed 200) models of: $families"
 rm -rf "$work/train" "$work/val" "$work/split" "$work/valsplit" "$work/prior" "$work"/adapt*
-rm -f "$data"/*.jsonl
+[ "$mode" = measure ] && rm -f "$data"/*.jsonl
 for f in $families; do
     "$B" zoo --family "$f" --count 6 --seed 100 --out "$work/train" >/dev/null
     "$B" zoo --family "$f" --count 3 --seed 200 --out "$work/val" >/dev/null
@@ -47,6 +53,26 @@ done
 "$B" sample --split --device $dev --out "$work/split" "$work"/train/*.onnx | tee -a "$log"
 "$B" sample --split --device $dev --out "$work/valsplit" "$work"/val/*.onnx | tee -a "$log"
 "$B" sample --prior --count 600 --per-model 1 --seed 1 --out "$work/prior" | tee -a "$log"
+
+if [ "$mode" = retrain ]; then
+    rc=$(sed -n 's/.*"latency_ms":\([0-9.e+-]*\).*/\1/p' "$data/tiny.jsonl")
+    m() { "$B" match --device $dev --run-cost "$rc" --split "$work/split/split.jsonl" \
+            --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" "$@" | tee -a "$log"; }
+    adapt=()
+    for r in 1 2; do
+        "$B" sample --around "$data/worst$r.jsonl" --per-model 1 --seed $((r + 1)) \
+            --out "$work/adapt$r" | tee -a "$log"
+        adapt+=("$data/adapt$r.jsonl")
+    done
+    step "match + train from the shipped measurements"
+    m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl" "${adapt[@]}"
+    "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+        --out "$out" | tee -a "$log"
+    "$B" eval --device $dev --noise "$data/val2.jsonl" --noise "$data/valsplit2.jsonl" \
+        "$data/val.jsonl" "$data/valsplit.jsonl" | tee -a "$log"
+    step "done: retrained predictors/$dev (log: $log)"
+    exit 0
+fi
 
 step "run cost: one Relu over 512 elements"
 /usr/bin/python3 tests/bench/make_tiny.py "$work/tiny.onnx"
@@ -77,7 +103,10 @@ m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl"
 adapt=()
 for r in 1 2; do
     step "adaptive round $r: kernels around the worst predictions"
-    "$B" sample --around "$work/worst.jsonl" --per-model 1 --seed $((r + 1)) \
+    # the list the round samples around is data: with it, sample --around
+    # remakes the round's models byte for byte, so the data can be retrained
+    cp "$work/worst.jsonl" "$data/worst$r.jsonl"
+    "$B" sample --around "$data/worst$r.jsonl" --per-model 1 --seed $((r + 1)) \
         --out "$work/adapt$r" | tee -a "$log"
     "$B" measure --backend xnnpack $pin --quiet $K --out "$data/adapt$r.jsonl" "$work"/adapt$r/*.onnx
     adapt+=("$data/adapt$r.jsonl")
