@@ -11,6 +11,7 @@
 #   adapt  4 kernels around each of the 200 worst cross-validated kernels
 #   val    48 zoo models never trained on (seed 200), measured twice: the
 #          second measurement gives the noise floor
+# Whole models get measure's default 15 rounds; kernels 8 (they had 3).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
@@ -28,7 +29,8 @@ cd "$here"
 pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
 
 step "zoo: train (seed 100) and validation (seed 200) models"
-rm -rf "$work/train" "$work/val" "$work/prior" "$work/adapt"
+rm -rf "$work/train" "$work/val" "$work/prior" "$work"/adapt*
+rm -f "$data"/*.jsonl
 "$B" zoo --family all --count 6 --seed 100 --out "$work/train" >/dev/null
 "$B" zoo --family all --count 3 --seed 200 --out "$work/val" >/dev/null
 "$B" sample --prior --count 600 --seed 1 --out "$work/prior" | tee -a "$log"
@@ -36,7 +38,8 @@ rm -rf "$work/train" "$work/val" "$work/prior" "$work/adapt"
 step "measure: 96 training models"
 "$B" measure --backend ort $pin --quiet --out "$data/train.jsonl" "$work"/train/*.onnx
 step "measure: prior kernel models"
-"$B" measure --backend ort $pin --quiet --rounds 3 --extra-rounds 0 --out "$data/prior.jsonl" "$work"/prior/*.onnx
+K="--rounds 8"
+"$B" measure --backend ort $pin --quiet $K --out "$data/prior.jsonl" "$work"/prior/*.onnx
 step "measure: 48 validation models"
 "$B" measure --backend ort $pin --quiet --out "$data/val.jsonl" "$work"/val/*.onnx
 
@@ -51,7 +54,7 @@ step "adaptive round: kernels around the worst predictions"
 # remakes the round's models byte for byte, so the data can be retrained
 cp "$work/worst.jsonl" "$data/worst.jsonl"
 "$B" sample --around "$data/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
-"$B" measure --backend ort $pin --quiet --rounds 3 --extra-rounds 0 --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
+"$B" measure --backend ort $pin --quiet $K --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
 "$B" match --device ort-cpu --kernels "$work/kernels.jsonl" "$data/train.jsonl" "$data/prior.jsonl" \
     "$data/adapt.jsonl" | tail -1 | tee -a "$log"
 "$B" train --device ort-cpu --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \

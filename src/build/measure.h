@@ -5,9 +5,9 @@
  * starts a fresh backend context and visits every model once, in a
  * different order each round (interleaved, so a slow minute hits all
  * models alike); per round the minimum of N timed runs after warm-up; the
- * result is the median over the quietest quarter of the rounds of those
- * minima (measure.c says why), with its spread; models whose spread is
- * above a threshold get extra rounds.  Every record names
+ * result is the mean of the two lowest of those minima over 15 rounds
+ * (measure.c says why), with its spread; models whose spread is above a
+ * threshold can get extra rounds.  Every record names
  * the CPU, runtime, threads, date and protocol, and records from different
  * CPUs or runtimes are never mixed in one file.
  */
