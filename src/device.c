@@ -108,8 +108,10 @@ void device_free(Device *d)
 
 /* The model's range: kernel errors are summed in quadrature.  Adding each
  * kernel's 90% bound would assume every kernel misses the same way at
- * once; on held-out models (nnmeter-build eval prints the coverage) the
- * quadrature range is the one whose coverage matches what it claims. */
+ * once; but the errors kernels share (a model's cache pressure, its
+ * measurement's host state) are not independent either, so the device's
+ * model-level band (predictor_model_band) joins in quadrature; eval
+ * prints how often the range holds the measurement. */
 static int predict_view(const Graph *g, DeviceView *v)
 {
     const Predictor *p = v->dev->pred;
@@ -134,6 +136,12 @@ static int predict_view(const Graph *g, DeviceView *v)
     v->total_ms = predictor_total_ms(p, sum, n);
     v->total_lo = predictor_total_ms(p, sum - sqrt(down) > 0 ? sum - sqrt(down) : 0, n);
     v->total_hi = predictor_total_ms(p, sum + sqrt(up), n);
+    /* the errors kernels share, in quadrature with their own */
+    double b = predictor_model_band(p);
+    double dlo = v->total_ms - v->total_lo, dhi = v->total_hi - v->total_ms;
+    double mlo = v->total_ms * (1 - exp(-b)), mhi = v->total_ms * (exp(b) - 1);
+    v->total_lo = v->total_ms - sqrt(dlo * dlo + mlo * mlo);
+    v->total_hi = v->total_ms + sqrt(dhi * dhi + mhi * mhi);
     return 0;
 }
 

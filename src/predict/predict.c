@@ -55,6 +55,7 @@ struct Predictor {
     char cpu[160];
     double model_ms, kernel_ms, kernel_scale; /* overhead terms */
     double ms_per_act_mb, ms_per_param_mb;    /* in a model vs alone */
+    double model_band;                        /* 90% |log error| of whole models */
     double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
     Ensemble *ens;
     int nens;
@@ -306,6 +307,7 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     p->kernel_scale = num(ov, "kernel_scale", 0);
     p->ms_per_act_mb = num(ov, "ms_per_act_mb", 0);
     p->ms_per_param_mb = num(ov, "ms_per_param_mb", 0);
+    p->model_band = num(ov, "model_band", 0);
     const cJSON *fb = cJSON_GetObjectItem(meta, "fallback");
     p->fb_base = num(fb, "base_ms", 0.001);
     p->fb_per_mflop = num(fb, "ms_per_mflop", 1e-3);
@@ -436,6 +438,11 @@ double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k
     double act, param;
     kernel_traffic(g, k, &act, &param);
     return p->ms_per_act_mb * act + p->ms_per_param_mb * param;
+}
+
+double predictor_model_band(const Predictor *p)
+{
+    return p ? p->model_band : 0;
 }
 
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels)

@@ -61,6 +61,9 @@ double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k
  * cost, a cost per kernel, and time proportional to the kernels' (layout
  * conversions, session overhead), all fitted on measured models. */
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels);
+/* The device's model-level error band (meta.json overhead.model_band: the
+ * training models' 90th percentile |log(predicted/measured)|); 0 if none. */
+double predictor_model_band(const Predictor *p);
 
 /* Metadata for display: runtime and CPU strings. */
 const char *predictor_runtime(const Predictor *p);

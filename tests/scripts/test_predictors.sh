@@ -36,6 +36,22 @@ rc=$?
 grep -q "conv.json" "$tmp/out" "$tmp/err" && grep -q "nnmeter-build train" "$tmp/out" "$tmp/err" && ok ||
     { bad "no message naming conv.json and the fix"; cat "$tmp/err"; }
 grep -q "cortexA76cpu_tflite21" "$tmp/out" && ok || bad "other devices missing from the report"
+# the model-level band widens the range by at least itself
+/usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["overhead"]["model_band"] = 0.5
+json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
+NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/w.json" 2>"$tmp/err"
+/usr/bin/python3 - "$tmp/w.json" <<'PY' && ok || bad "model band"
+import json, math, sys
+d = json.load(open(sys.argv[1]))["devices"][0]
+t, (lo, hi) = d["total_ms"], d["total_range_ms"]
+assert hi - t >= t * (math.exp(0.5) - 1) - 1e-9 and t - lo >= t * (1 - math.exp(-0.5)) - 1e-9, (t, lo, hi)
+PY
+cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
 # a per-unit target: the tree gives log(ms per MFLOP); with one leaf of 0
 # and base ln(0.01), every conv kernel must predict 0.01 ms per MFLOP
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
