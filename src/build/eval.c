@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filehash.h"
 #include "match.h"
 #include "model.h"
 
@@ -134,9 +135,14 @@ static int eval_record(cJSON *rec, void *vctx)
     double truth = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
     if (!model || !(truth > 0))
         return 0;
+    char err[1024];
+    if (record_hash_check(rec, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build eval: %s\n", err);
+        c->failed++;
+        return 0;
+    }
     InputSpec specs[16];
     int ns = match_record_inputs(rec, specs, 16);
-    char err[1024];
     int code;
     Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
     DeviceView v;

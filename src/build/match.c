@@ -1,5 +1,6 @@
 /* match.c -- runtime profiles against detected kernels (see match.h). */
 #include "match.h"
+#include "filehash.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -361,6 +362,12 @@ int match_main(int argc, char **argv)
             if (!model) {
                 fprintf(stderr, "nnmeter-build match: %s:%d is not a measurement record\n",
                         argv[a], lineno);
+                cJSON_Delete(rec);
+                code = 2;
+                continue;
+            }
+            if (record_hash_check(rec, err, sizeof err)) {
+                fprintf(stderr, "nnmeter-build match: %s:%d: %s\n", argv[a], lineno, err);
                 cJSON_Delete(rec);
                 code = 2;
                 continue;

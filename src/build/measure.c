@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "graph/graph.h"
 #include "graph/inputs.h"
+#include "filehash.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_BADINPUT = 2, EXIT_INTERNAL = 3 };
 
@@ -296,6 +297,10 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "model", e->item.path);
+    /* which model this was, whatever the path holds later (filehash.h) */
+    char hash[32], herr[512];
+    if (file_hash(e->item.path, hash, sizeof hash, herr, sizeof herr) == 0)
+        cJSON_AddStringToObject(r, "model_hash", hash);
     if (e->item.inputs)
         cJSON_AddItemToObject(r, "inputs", cJSON_Duplicate(e->item.inputs, 1));
     cJSON_AddNumberToObject(r, "latency_ms", ns(e->latency_ms));

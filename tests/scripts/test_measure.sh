@@ -27,6 +27,21 @@ for r in rs:
     assert r["profile"]["kernels"], "no profile"
     assert min(r["round_min_ms"]) <= r["latency_ms"] <= max(r["round_min_ms"])
 PY
+# a record keeps its model's hash: a path that now holds another model is
+# refused by match and eval, naming the file and the fix
+cp samples/nasbench201.onnx "$tmp/m.onnx"
+"$nb" measure --backend ort --rounds 1 --runs 2 --warmup 1 --profile-runs 0 --quiet \
+    --out "$tmp/h.jsonl" "$tmp/m.onnx" 2>"$tmp/err" && ok || bad "hash: measure exit"
+grep -q '"model_hash":"fnv1a64:[0-9a-f]\{16\}"' "$tmp/h.jsonl" && ok || bad "no model_hash in the record"
+"$nb" match --device ort-cpu --kernels "$tmp/hk.jsonl" "$tmp/h.jsonl" >/dev/null 2>"$tmp/err" && ok ||
+    { bad "hash: match of the unchanged model"; cat "$tmp/err"; }
+cp samples/mobilenetv3.onnx "$tmp/m.onnx"
+"$nb" match --device ort-cpu --kernels "$tmp/hk.jsonl" "$tmp/h.jsonl" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && grep -q "m.onnx' is not the model this record measured.*measure it again" "$tmp/err" && ok ||
+    { bad "hash: changed model not refused by match (exit $rc)"; cat "$tmp/err"; }
+"$nb" eval --device ort-cpu "$tmp/h.jsonl" >/dev/null 2>"$tmp/err"
+grep -q "is not the model this record measured" "$tmp/err" && ok || { bad "hash: eval"; cat "$tmp/err"; }
 # a file ORT refuses: one line, exit 2, only the good model recorded
 printf 'not a model' >"$tmp/broken.onnx"
 "$nb" measure --backend ort $quick --out "$tmp/b.jsonl" samples/nasbench201.onnx "$tmp/broken.onnx" 2>"$tmp/err"
