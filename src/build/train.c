@@ -495,21 +495,27 @@ static int train_group(const char *dir, const char *name, int family, Sample **r
 
 /* ---- overhead ---------------------------------------------------------------- */
 
+/* One model's row in a least-squares fit of y on x1 and x2, weighted by
+ * 1/w (w: the measured latency, see fit3). */
+typedef struct {
+    double x1, x2, y, w;
+} FitRow;
+
 /* Least squares y = a + b*x1 + c*x2 on the models (3x3 normal equations),
- * each row weighted by 1/w[i]: with w the measured latency, the fit
+ * each row weighted by 1/w: with w the measured latency, the fit
  * minimises relative error, which is what ±10% accuracy asks for (an
  * unweighted fit lets the big models push small ones off by half). */
-static int fit3(const double *x1, const double *x2, const double *y, const double *w, int n,
-                double out[3])
+static int fit3(const FitRow *rows, int n, double out[3])
 {
     double A[3][4] = {{0}};
     for (int i = 0; i < n; i++) {
-        double s = w[i] > 0 ? 1.0 / w[i] : 1.0;
-        double r[3] = {s, s * x1[i], s * x2[i]};
+        const FitRow *q = &rows[i];
+        double s = q->w > 0 ? 1.0 / q->w : 1.0;
+        double r[3] = {s, s * q->x1, s * q->x2};
         for (int a = 0; a < 3; a++) {
             for (int b = 0; b < 3; b++)
                 A[a][b] += r[a] * r[b];
-            A[a][3] += r[a] * s * y[i];
+            A[a][3] += r[a] * s * q->y;
         }
     }
     for (int c = 0; c < 3; c++) {
@@ -537,21 +543,21 @@ static int fit3(const double *x1, const double *x2, const double *y, const doubl
     return 0;
 }
 
-/* Least squares y = b*x1 + c*x2 (no intercept), rows weighted by 1/w[i]
- * as in fit3. */
-static int fit2_skip(const double *x1, const double *x2, const double *y, const double *w,
-                     int n, int skip, double out[2])
+/* Least squares y = b*x1 + c*x2 (no intercept), rows weighted by 1/w as
+ * in fit3, leaving out row `skip` (-1: none). */
+static int fit2_skip(const FitRow *rows, int n, int skip, double out[2])
 {
     double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
     for (int i = 0; i < n; i++) {
         if (i == skip)
             continue;
-        double s = w[i] > 0 ? 1.0 / (w[i] * w[i]) : 1.0;
-        a11 += s * x1[i] * x1[i];
-        a12 += s * x1[i] * x2[i];
-        a22 += s * x2[i] * x2[i];
-        b1 += s * x1[i] * y[i];
-        b2 += s * x2[i] * y[i];
+        const FitRow *q = &rows[i];
+        double s = q->w > 0 ? 1.0 / (q->w * q->w) : 1.0;
+        a11 += s * q->x1 * q->x1;
+        a12 += s * q->x1 * q->x2;
+        a22 += s * q->x2 * q->x2;
+        b1 += s * q->x1 * q->y;
+        b2 += s * q->x2 * q->y;
     }
     double det = a11 * a22 - a12 * a12;
     if (fabs(det) < 1e-12 * (a11 * a22 + 1e-300))
@@ -561,10 +567,9 @@ static int fit2_skip(const double *x1, const double *x2, const double *y, const 
     return 0;
 }
 
-static int fit2(const double *x1, const double *x2, const double *y, const double *w, int n,
-                double out[2])
+static int fit2(const FitRow *rows, int n, double out[2])
 {
-    return fit2_skip(x1, x2, y, w, n, -1, out);
+    return fit2_skip(rows, n, -1, out);
 }
 
 /* ---- models ------------------------------------------------------------------ */
@@ -633,24 +638,13 @@ static ModelRec *load_models(const char *path, int *n, char *err, size_t errlen)
  * a + scale * profiled_sum + per_event * events (per_event < 0). */
 static int fit_profiler_cost(const ModelRec *m, int nm, double corr[3])
 {
-    double *x1 = malloc((size_t)nm * sizeof *x1), *x2 = malloc((size_t)nm * sizeof *x2),
-           *y = malloc((size_t)nm * sizeof *y), *w = malloc((size_t)nm * sizeof *w);
-    int k = 0, rc = -1;
-    if (!x1 || !x2 || !y || !w)
-        goto out;
-    for (int i = 0; i < nm; i++)
-        if (m[i].kernel_sum > 0 && m[i].events > 0) {
-            x1[k] = m[i].kernel_sum;
-            x2[k] = m[i].events;
-            y[k] = m[i].latency;
-            w[k++] = 1;
-        }
-    rc = k < 5 ? -1 : fit3(x1, x2, y, w, k, corr);
-out:
-    free(x1);
-    free(x2);
-    free(y);
-    free(w);
+    FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
+    int k = 0;
+    for (int i = 0; r && i < nm; i++)
+        if (m[i].kernel_sum > 0 && m[i].events > 0)
+            r[k++] = (FitRow){m[i].kernel_sum, m[i].events, m[i].latency, 1};
+    int rc = k < 5 ? -1 : fit3(r, k, corr);
+    free(r);
     return rc;
 }
 
@@ -705,29 +699,20 @@ static int write_worst(const char *path, Sample *s, int n)
  * ov[4] (per weight MB); -1 when too few models or a negative fit. */
 static int fit_alone_overhead(const ModelRec *m, int nm, double ov[5])
 {
-    double *x1 = malloc((size_t)(nm ? nm : 1) * sizeof *x1);
-    double *x2 = malloc((size_t)(nm ? nm : 1) * sizeof *x2);
-    double *y = malloc((size_t)(nm ? nm : 1) * sizeof *y);
-    double *w = malloc((size_t)(nm ? nm : 1) * sizeof *w);
+    FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
     int k = 0, rc = -1;
-    for (int i = 0; x1 && x2 && y && w && i < nm; i++)
-        if (m[i].label_sum > 0 && m[i].latency > ov[0]) {
-            x1[k] = m[i].act_mb;
-            x2[k] = m[i].param_mb;
-            y[k] = m[i].latency - ov[0] - m[i].label_sum;
-            w[k++] = m[i].latency;
-        }
+    for (int i = 0; r && i < nm; i++)
+        if (m[i].label_sum > 0 && m[i].latency > ov[0])
+            r[k++] = (FitRow){m[i].act_mb, m[i].param_mb,
+                              m[i].latency - ov[0] - m[i].label_sum, m[i].latency};
     double c[2];
-    if (k >= 5 && fit2(x1, x2, y, w, k, c) == 0 && c[0] >= 0 && c[1] >= 0) {
+    if (k >= 5 && fit2(r, k, c) == 0 && c[0] >= 0 && c[1] >= 0) {
         ov[1] = ov[2] = 0;
         ov[3] = c[0];
         ov[4] = c[1];
         rc = 0;
     }
-    free(x1);
-    free(x2);
-    free(y);
-    free(w);
+    free(r);
     return rc;
 }
 
@@ -751,31 +736,25 @@ static double model_oof_sum(const Sample *s, int n, const char *model, int *cnt)
  * puts more training models within 10%. */
 static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, double ov[5])
 {
-    double *x1 = malloc((size_t)(nm ? nm : 1) * sizeof *x1);
-    double *x2 = malloc((size_t)(nm ? nm : 1) * sizeof *x2);
-    double *y = malloc((size_t)(nm ? nm : 1) * sizeof *y);
-    double *w = malloc((size_t)(nm ? nm : 1) * sizeof *w);
+    FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
     int k = 0;
-    for (int j = 0; x1 && x2 && y && w && j < nm; j++) {
+    for (int j = 0; r && j < nm; j++) {
         int cnt;
         double oof = model_oof_sum(s, n, m[j].model, &cnt);
-        if (cnt && m[j].latency > ov[0]) {
-            x1[k] = oof;
-            x2[k] = cnt;
-            y[k] = m[j].latency - ov[0];
-            w[k++] = m[j].latency;
-        }
+        if (cnt && m[j].latency > ov[0])
+            r[k++] = (FitRow){oof, cnt, m[j].latency - ov[0], m[j].latency};
     }
     double c[2], ci[2];
-    if (k >= 5 && fit2(x1, x2, y, w, k, c) == 0) {
+    if (k >= 5 && fit2(r, k, c) == 0) {
         /* the fit is judged leave-one-out: in sample, two free parameters
          * would win over the one-parameter ratio by fitting noise */
         int in_ratio = 0, in_fit = 0;
         double e_ratio = 0, e_fit = 0;
         for (int i = 0; i < k; i++) {
-            double er = fabs((1 + ov[2]) * x1[i] - y[i]) / w[i];
-            double ef = fit2_skip(x1, x2, y, w, k, i, ci) == 0
-                            ? fabs(ci[0] * x1[i] + ci[1] * x2[i] - y[i]) / w[i] : 1;
+            const FitRow *q = &r[i];
+            double er = fabs((1 + ov[2]) * q->x1 - q->y) / q->w;
+            double ef = fit2_skip(r, k, i, ci) == 0
+                            ? fabs(ci[0] * q->x1 + ci[1] * q->x2 - q->y) / q->w : 1;
             in_ratio += er <= 0.1;
             in_fit += ef <= 0.1;
             e_ratio += er / k;
@@ -790,10 +769,7 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
             ov[1] = c[1];
         }
     }
-    free(x1);
-    free(x2);
-    free(y);
-    free(w);
+    free(r);
 }
 
 /* The model-level error band: the 90th percentile over the training models
