@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# build-device.sh [BUILD_DIR] -- build the ort-cpu device's predictors from
-# nothing, on this host: models, measurements, kernel samples, training,
-# one adaptive round, evaluation.  Everything it measures lands in
+# build-device.sh [BUILD_DIR] [retrain] -- build the ort-cpu device's
+# predictors from nothing, on this host: models, measurements, kernel
+# samples, training, one adaptive round, evaluation.  With "retrain",
+# measure nothing: remake every model the data names (zoo, prior, and the
+# adaptive round's kernels from data/worst.jsonl) and train and evaluate
+# from the shipped measurements -- byte-identical ensembles.  Everything it measures lands in
 # predictors/ort-cpu/data/ (JSON lines), the trained ensembles and meta in
 # predictors/ort-cpu/, and a log with wall times in predictors/ort-cpu/build.log.
 #
@@ -13,27 +16,28 @@
 #          second measurement gives the noise floor
 # Whole models get measure's default 15 rounds; kernels 8 (they had 3).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$here/build}
-B="$build/src/build/nnmeter-build"
-work=${NNMETER_WORK:-/tmp/nnmeter-build-ort-cpu}
-out=$here/predictors/ort-cpu
-data=$out/data
-mkdir -p "$work" "$data"
-log=$out/build.log
-: >"$log"
-start=$(date +%s)
-step() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$log"; }
-cd "$here"
-# pin the runtime to the second core: fewer migrations, less noise
-pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
+dev=ort-cpu
+. "$(dirname "$0")/lib.sh"
 
 step "zoo: train (seed 100) and validation (seed 200) models"
 rm -rf "$work/train" "$work/val" "$work/prior" "$work"/adapt*
-rm -f "$data"/*.jsonl
+[ "$mode" = measure ] && rm -f "$data"/*.jsonl
 "$B" zoo --family all --count 6 --seed 100 --out "$work/train" >/dev/null
 "$B" zoo --family all --count 3 --seed 200 --out "$work/val" >/dev/null
 "$B" sample --prior --count 600 --seed 1 --out "$work/prior" | tee -a "$log"
+
+if [ "$mode" = retrain ]; then
+    "$B" sample --around "$data/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
+    step "match + train from the shipped measurements"
+    "$B" match --device $dev --models "$work/models.jsonl" "$data/train.jsonl" | tail -1 | tee -a "$log"
+    "$B" match --device $dev --kernels "$work/kernels.jsonl" "$data/train.jsonl" "$data/prior.jsonl" \
+        "$data/adapt.jsonl" | tail -1 | tee -a "$log"
+    "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+        --out "$out" | tee -a "$log"
+    "$B" eval --device $dev --noise "$data/val2.jsonl" "$data/val.jsonl" | tee -a "$log"
+    step "done: retrained predictors/$dev (log: $log)"
+    exit 0
+fi
 
 step "measure: 96 training models"
 "$B" measure --backend ort $pin --quiet --out "$data/train.jsonl" "$work"/train/*.onnx

@@ -24,23 +24,8 @@
 # and weights).  The split manifest is not kept in data/: `sample --split`
 # rewrites it, byte for byte, from the same zoo models and rules.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$here/build}
-mode=${2:-measure}
-case $mode in measure|retrain) ;; *) echo "usage: $0 [BUILD_DIR] [retrain]" >&2; exit 1 ;; esac
-B="$build/src/build/nnmeter-build"
 dev=xnnpack-cpu
-work=${NNMETER_WORK:-/tmp/nnmeter-build-$dev}
-out=$here/predictors/$dev
-data=$out/data
-mkdir -p "$work" "$data"
-log=$out/build.log
-[ "$mode" = retrain ] && log=$work/retrain.log
-: >"$log"
-start=$(date +%s)
-step() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$log"; }
-cd "$here"
-pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
+. "$(dirname "$0")/lib.sh"
 families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mnasnet proxylessnas nasbench201"
 
 step "zoo: train (seed 100) and validation (seed 200) models of: $families"
