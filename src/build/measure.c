@@ -322,7 +322,8 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
     char proto[240];
     snprintf(proto, sizeof proto,
              "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d %s "
-             "fresh-%s-per-round interleaved mean-of-two-lowest-round-min%s",
+             "fresh-%s-per-round first-visit-discarded interleaved "
+             "mean-of-two-lowest-round-min%s",
              o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu, prof, fresh,
              b->cmd && b->cmd->per_call && strcmp(b->name, "cmd") == 0
                  ? " cmd-averages-per-call" : "");
