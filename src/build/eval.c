@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "filehash.h"
+#include "measure.h"
 #include "match.h"
 #include "model.h"
 
@@ -77,12 +78,14 @@ static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
+    cJSON *header = NULL;
     while (rc == 0 && getline(&line, &cap, f) > 0) {
         cJSON *r = cJSON_Parse(line);
-        if (r)
+        if (r && !measure_record_inherit(r, &header))
             rc = fn(r, ctx);
         cJSON_Delete(r);
     }
+    cJSON_Delete(header);
     free(line);
     fclose(f);
     return rc;

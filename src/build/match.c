@@ -1,6 +1,5 @@
 /* match.c -- runtime profiles against detected kernels (see match.h). */
 #include "match.h"
-#include "filehash.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -8,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filehash.h"
+#include "measure.h"
 #include "model.h"
 #include "predict/kernel_features.h"
 #include "predict/predict.h"
@@ -355,9 +356,14 @@ int match_main(int argc, char **argv)
         char *line = NULL;
         size_t cap = 0;
         int lineno = 0;
+        cJSON *header = NULL;    /* the run's shared fields (measure.h) */
         while (getline(&line, &cap, in) > 0) {
             lineno++;
             cJSON *rec = cJSON_Parse(line);
+            if (rec && measure_record_inherit(rec, &header)) {
+                cJSON_Delete(rec);
+                continue;
+            }
             const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
             if (!model) {
                 fprintf(stderr, "nnmeter-build match: %s:%d is not a measurement record\n",
@@ -442,6 +448,7 @@ int match_main(int argc, char **argv)
             graph_free(g);
             cJSON_Delete(rec);
         }
+        cJSON_Delete(header);
         free(line);
         fclose(in);
     }

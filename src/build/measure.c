@@ -292,22 +292,24 @@ static double ns(double ms)
     return round(ms * 1e6) / 1e6;
 }
 
-static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *o,
-                           const char *date)
+int measure_record_inherit(cJSON *rec, cJSON **header)
+{
+    if (cJSON_IsNumber(cJSON_GetObjectItem(rec, "records_header"))) {
+        cJSON_Delete(*header);
+        *header = cJSON_Duplicate(rec, 1);
+        return 1;
+    }
+    for (const cJSON *f = *header ? (*header)->child : NULL; f; f = f->next)
+        if (strcmp(f->string, "records_header") != 0 && !cJSON_HasObjectItem(rec, f->string))
+            cJSON_AddItemToObject(rec, f->string, cJSON_Duplicate(f, 1));
+    return 0;
+}
+
+/* The fields every record of one run shares: the header line. */
+static cJSON *run_header(const Backend *b, const MeasureOpts *o, const char *date)
 {
     cJSON *r = cJSON_CreateObject();
-    cJSON_AddStringToObject(r, "model", e->item.path);
-    /* which model this was, whatever the path holds later (filehash.h) */
-    char hash[32], herr[512];
-    if (file_hash(e->item.path, hash, sizeof hash, herr, sizeof herr) == 0)
-        cJSON_AddStringToObject(r, "model_hash", hash);
-    if (e->item.inputs)
-        cJSON_AddItemToObject(r, "inputs", cJSON_Duplicate(e->item.inputs, 1));
-    cJSON_AddNumberToObject(r, "latency_ms", ns(e->latency_ms));
-    cJSON_AddNumberToObject(r, "spread", round(e->spread * 1e4) / 1e4);
-    cJSON *rm = cJSON_AddArrayToObject(r, "round_min_ms");
-    for (int i = 0; i < e->nrounds; i++)
-        cJSON_AddItemToArray(rm, cJSON_CreateNumber(ns(e->round_min[i])));
+    cJSON_AddNumberToObject(r, "records_header", 1);
     cJSON_AddStringToObject(r, "cpu", measure_cpu_name());
     cJSON_AddStringToObject(r, "runtime", b->runtime);
     cJSON_AddStringToObject(r, "backend", b->name);
@@ -328,6 +330,25 @@ static cJSON *entry_record(const Entry *e, const Backend *b, const MeasureOpts *
              b->cmd && b->cmd->per_call && strcmp(b->name, "cmd") == 0
                  ? " cmd-averages-per-call" : "");
     cJSON_AddStringToObject(r, "protocol", proto);
+    return r;
+}
+
+/* One model's record: what is its own (the header has the rest). */
+static cJSON *entry_record(const Entry *e)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "model", e->item.path);
+    /* which model this was, whatever the path holds later (filehash.h) */
+    char hash[32], herr[512];
+    if (file_hash(e->item.path, hash, sizeof hash, herr, sizeof herr) == 0)
+        cJSON_AddStringToObject(r, "model_hash", hash);
+    if (e->item.inputs)
+        cJSON_AddItemToObject(r, "inputs", cJSON_Duplicate(e->item.inputs, 1));
+    cJSON_AddNumberToObject(r, "latency_ms", ns(e->latency_ms));
+    cJSON_AddNumberToObject(r, "spread", round(e->spread * 1e4) / 1e4);
+    cJSON *rm = cJSON_AddArrayToObject(r, "round_min_ms");
+    for (int i = 0; i < e->nrounds; i++)
+        cJSON_AddItemToArray(rm, cJSON_CreateNumber(ns(e->round_min[i])));
     if (e->profile) {
         cJSON *p = cJSON_Duplicate(e->profile, 1);
         cJSON_AddItemToObject(r, "profile", p);
@@ -344,9 +365,17 @@ static int check_compatible(const char *path, const Backend *b, char *err, size_
     char *line = NULL;
     size_t cap = 0;
     int rc = 0, lineno = 0;
+    cJSON *header = NULL;
     while (rc == 0 && getline(&line, &cap, f) > 0) {
         lineno++;
         cJSON *r = cJSON_Parse(line);
+        /* a header is checked itself, a record with what it inherits */
+        if (r && cJSON_HasObjectItem(r, "records_header")) {
+            cJSON_Delete(header);
+            header = cJSON_Duplicate(r, 1);
+        } else if (r) {
+            measure_record_inherit(r, &header);
+        }
         const cJSON *cpu = cJSON_GetObjectItem(r, "cpu");
         const cJSON *rt = cJSON_GetObjectItem(r, "runtime");
         if (!cJSON_IsString(cpu) || !cJSON_IsString(rt)) {
@@ -361,6 +390,7 @@ static int check_compatible(const char *path, const Backend *b, char *err, size_
         }
         cJSON_Delete(r);
     }
+    cJSON_Delete(header);
     free(line);
     fclose(f);
     return rc;
@@ -391,10 +421,14 @@ static int write_records(const char *out, int append, Entry *es, int n, const Ba
     char date[32];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    for (int i = 0; i < n; i++) {
-        if (es[i].error[0] || es[i].nrounds == 0)
+    int good = 0;
+    for (int i = 0; i < n; i++)
+        good += !es[i].error[0] && es[i].nrounds > 0;
+    /* no records, no header: a run where every model failed adds nothing */
+    for (int i = good ? -1 : 0; i < n; i++) {
+        if (i >= 0 && (es[i].error[0] || es[i].nrounds == 0))
             continue;
-        cJSON *r = entry_record(&es[i], b, o, date);
+        cJSON *r = i < 0 ? run_header(b, o, date) : entry_record(&es[i]);
         char *s = cJSON_PrintUnformatted(r);
         cJSON_Delete(r);
         if (s) {

@@ -14,6 +14,8 @@
 #ifndef NNM_MEASURE_H
 #define NNM_MEASURE_H
 
+#include <cjson/cJSON.h>
+
 typedef struct {
     int rounds;             /* base rounds per model */
     int warmup;             /* warm-up runs per visit */
@@ -28,6 +30,15 @@ typedef struct {
 
 /* `nnmeter-build measure ...`; returns an exit code. */
 int measure_main(int argc, char **argv);
+
+/* Data files: one header line per measure run,
+ *   {"records_header":1,"cpu":..,"runtime":..,"backend":..,"threads":..,"date":..,"protocol":..}
+ * gives those fields to the records after it (until the next header; a
+ * record's own fields win, and files from before headers carry them in
+ * every record).  Why: they were ~350 of a kernel record's ~530 bytes.
+ * Returns 1 when rec is a header (it becomes *header, which the caller
+ * frees with cJSON_Delete), 0 after copying the header's fields into rec. */
+int measure_record_inherit(cJSON *rec, cJSON **header);
 
 /* This host's CPU model name ("unknown" when /proc/cpuinfo says nothing). */
 const char *measure_cpu_name(void);

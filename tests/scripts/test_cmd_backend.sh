@@ -9,6 +9,8 @@
 # usage: test_cmd_backend.sh NNMETER_BUILD NNMETER_TUI SOURCE_DIR
 set -u
 BUILD=$1 TUI=$2 SRC=$3
+# records.py: the data files with their header lines applied
+export PYTHONPATH="$SRC/tests/scripts${PYTHONPATH:+:$PYTHONPATH}"
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -27,8 +29,8 @@ cp "$SRC/samples/resnet.onnx" "$T/m/res net;\$(touch pwned)'x.onnx"
 # the latencies records must carry: (1000 + size/10 + 0.5) us, in ms
 expect() {   # expect RECORDS.jsonl COUNT
     "$PY" - "$1" "$2" <<'EOF'
-import json, os, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
+import json, os, sys, records
+recs = records.load(sys.argv[1])
 assert len(recs) == int(sys.argv[2]), recs
 for r in recs:
     want = (1000 + os.path.getsize(r["model"]) // 10 + 0.5) / 1000

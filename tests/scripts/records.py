@@ -1,0 +1,18 @@
+"""records.py -- measure's JSON-lines data for the tests, header lines applied.
+
+A header line ({"records_header": 1, "cpu", "runtime", "backend", "threads",
+"date", "protocol"}) gives its fields to the records after it (measure.h);
+load() returns the records with those fields, as the C readers see them.
+"""
+import json
+
+
+def load(path):
+    out, header = [], {}
+    for line in open(path):
+        r = json.loads(line)
+        if "records_header" in r:
+            header = {k: v for k, v in r.items() if k != "records_header"}
+            continue
+        out.append({**header, **r})
+    return out
