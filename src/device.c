@@ -141,6 +141,8 @@ static int predict_view(const Graph *g, DeviceView *v)
     double dlo = v->total_ms - v->total_lo, dhi = v->total_hi - v->total_ms;
     double mlo = v->total_ms * (1 - exp(-b)), mhi = v->total_ms * (exp(b) - 1);
     v->total_lo = v->total_ms - sqrt(dlo * dlo + mlo * mlo);
+    if (v->total_lo < 0)
+        v->total_lo = 0;
     v->total_hi = v->total_ms + sqrt(dhi * dhi + mhi * mhi);
     return 0;
 }

@@ -42,9 +42,11 @@ const char *const *family_feature_names(FeatureFamily f, int *n);
 
 /* The index of the family's unit feature, or -1.  Trees extrapolate
  * badly: a kernel larger than any trained one gets the largest trained
- * time.  So families with a unit (the compute kernels: their MFLOPs) are
- * trained on log(ms / unit), a time per MFLOP that varies far less across
- * sizes than the time itself, and predict exp(tree) * unit. */
+ * time.  So a key whose family has a unit (MFLOPs for conv, fc and matmul;
+ * elements for elementwise, norm and move kernels) may be trained on
+ * log(ms / unit) -- a time per MFLOP varies far less across sizes than the
+ * time itself -- and predict exp(tree) * unit; train keeps whichever
+ * target cross-validates better, and the predictor file names it. */
 int family_unit_feature(FeatureFamily f);
 /* The unit's value for features v (1 for unit -1; never below the floor). */
 #define FEAT_UNIT_FLOOR 1e-6
