@@ -356,6 +356,18 @@ static cJSON *entry_record(const Entry *e)
     return r;
 }
 
+/* Writes r as one JSON line and frees it. */
+static void write_line(FILE *f, cJSON *r)
+{
+    char *s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    if (s) {
+        fputs(s, f);
+        fputc('\n', f);
+        cJSON_free(s);
+    }
+}
+
 /* Refuse to append to a file measured on another CPU or runtime. */
 static int check_compatible(const char *path, const Backend *b, char *err, size_t errlen)
 {
@@ -370,12 +382,8 @@ static int check_compatible(const char *path, const Backend *b, char *err, size_
         lineno++;
         cJSON *r = cJSON_Parse(line);
         /* a header is checked itself, a record with what it inherits */
-        if (r && cJSON_HasObjectItem(r, "records_header")) {
-            cJSON_Delete(header);
-            header = cJSON_Duplicate(r, 1);
-        } else if (r) {
+        if (r)
             measure_record_inherit(r, &header);
-        }
         const cJSON *cpu = cJSON_GetObjectItem(r, "cpu");
         const cJSON *rt = cJSON_GetObjectItem(r, "runtime");
         if (!cJSON_IsString(cpu) || !cJSON_IsString(rt)) {
@@ -421,21 +429,14 @@ static int write_records(const char *out, int append, Entry *es, int n, const Ba
     char date[32];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    int good = 0;
-    for (int i = 0; i < n; i++)
-        good += !es[i].error[0] && es[i].nrounds > 0;
     /* no records, no header: a run where every model failed adds nothing */
-    for (int i = good ? -1 : 0; i < n; i++) {
-        if (i >= 0 && (es[i].error[0] || es[i].nrounds == 0))
+    int header = 0;
+    for (int i = 0; i < n; i++) {
+        if (es[i].error[0] || es[i].nrounds == 0)
             continue;
-        cJSON *r = i < 0 ? run_header(b, o, date) : entry_record(&es[i]);
-        char *s = cJSON_PrintUnformatted(r);
-        cJSON_Delete(r);
-        if (s) {
-            fputs(s, f);
-            fputc('\n', f);
-            cJSON_free(s);
-        }
+        if (!header++)
+            write_line(f, run_header(b, o, date));
+        write_line(f, entry_record(&es[i]));
     }
     if (fflush(f) || ferror(f) || fsync(fileno(f)) || fclose(f)) {
         snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
