@@ -120,6 +120,7 @@ static int start(const char *term, FILE *out, FILE *in)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    timeout(CRT_WAKE_MS); /* why: tui.c's loop */
     curs_set(0);
     mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
     mouseinterval(0);

@@ -9,6 +9,9 @@
 #ifndef NNM_CRT_H
 #define NNM_CRT_H
 
+/* The longest a key read waits before it returns with no key (ms). */
+#define CRT_WAKE_MS 250
+
 #include <stdio.h>
 
 typedef enum {

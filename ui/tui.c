@@ -101,11 +101,19 @@ int tui_run(const TuiOptions *o)
         free(a);
         return EXIT_USAGE;
     }
+    /* get_wch waits at most CRT_WAKE_MS (crt_init): a window-size change
+     * whose SIGWINCH arrives between ncurses' check of its flag and the
+     * blocking read would otherwise show only at the next key press.  A
+     * wake-up with no key draws nothing. */
+    int dirty = 1;
     while (!a->quit) {
-        app_draw(a);
-        refresh();
+        if (dirty) {
+            app_draw(a);
+            refresh();
+        }
         int key = read_key();
-        if (key != -1)
+        dirty = key != -1;
+        if (dirty)
             app_key(a, key);
     }
     crt_done();
