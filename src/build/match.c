@@ -284,8 +284,9 @@ static void usage(FILE *f)
                "sample --per-model 1) is a sample of that kernel: its latency less\n"
                "--run-cost (the runtime's cost of an empty run; default %.3f ms, ONNX\n"
                "Runtime through Node).  --split: the manifest sample --split wrote;\n"
-               "whole models measured without a profile then get, in --models, the sum\n"
-               "of their kernels' samples.\n", MATCH_RUN_COST_MS);
+               "whole models then get, in --models, the sum of their kernels' samples,\n"
+               "and profiles are not used: every label is a time measured alone.\n",
+               MATCH_RUN_COST_MS);
 }
 
 int match_main(int argc, char **argv)
@@ -391,7 +392,11 @@ int match_main(int argc, char **argv)
                 code = 2;
                 continue;
             }
-            if (match_profile(g, &v, rec, &m) == 0) {
+            /* with --split every kernel label comes from a model measured
+             * alone: a profile is not mixed in (its labels are shares of a
+             * model's latency, not times of their own) */
+            memset(&m, 0, sizeof m);
+            if (!split && match_profile(g, &v, rec, &m) == 0) {
                 int t = m.nkernels + m.theirs_only;
                 agree += m.agree;
                 total += t;
@@ -415,7 +420,7 @@ int match_main(int argc, char **argv)
                             rt ? rt : "");
                 }
             }
-            else if (!cJSON_GetObjectItem(rec, "profile") ||
+            else if (split || !cJSON_GetObjectItem(rec, "profile") ||
                      cJSON_IsNull(cJSON_GetObjectItem(rec, "profile"))) {
                 double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
                 const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));

@@ -23,7 +23,7 @@ typedef struct {
     double max_spread;      /* re-measure above this relative spread */
     int extra_rounds;       /* at most this many extra rounds */
     int profile_runs;       /* runs of the per-kernel profile; 0 = none */
-    int profile_rounds;     /* profiles, each in a fresh context; median taken */
+    int profile_rounds;     /* profiles, each in a fresh context; per kernel the mean of the two lowest */
     int cpu;                /* pin the backend to this CPU; -1 = no pinning */
     int quiet;
 } MeasureOpts;

@@ -686,6 +686,25 @@ static int write_worst(const char *path, Sample *s, int n)
     return fclose(f);
 }
 
+/* Every sample's label and out-of-fold prediction, one JSON line each:
+ * what a study of the errors (per model, per key) starts from. */
+static int write_oof(const char *path, const Sample *s, int n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "{\"model\":\"%s\",\"key\":\"%s\",\"ms\":%.6g,\"oof_ms\":", s[i].model,
+                s[i].key, s[i].ms);
+        /* null: the sample's key had too few samples to cross-validate */
+        if (s[i].oof > 0)
+            fprintf(f, "%.6g}\n", s[i].oof);
+        else
+            fprintf(f, "null}\n");
+    }
+    return fclose(f);
+}
+
 /* Kernels measured alone (match --split) run faster than inside a model:
  * alone, their operands and weights stay in cache between runs; inside,
  * the weights come from memory and the activations from further caches.
@@ -811,28 +830,30 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: nnmeter-build train --device NAME --kernels K.jsonl --models M.jsonl\n"
             "                           [--out DIR] [--rounds N] [--depth N] [--eta X]\n"
-            "                           [--worst FILE]\n"
+            "                           [--worst FILE] [--oof FILE]\n"
             "Trains one tree ensemble per kernel key and per feature family on the\n"
             "kernel samples of `nnmeter-build match`, fits the runtime overhead on the\n"
             "models, and writes predictors/<NAME>/ (or DIR).  --worst writes the kernel\n"
             "samples cross-validation predicts worst (off by more than 10%%), for\n"
-            "nnmeter-build sample --around.\n");
+            "nnmeter-build sample --around.  --oof writes every sample's label and\n"
+            "out-of-fold prediction (JSON lines), for studying the errors.\n");
 }
 
 int train_main(int argc, char **argv)
 {
     TrainOpts o = {.rounds = 120, .depth = 6, .folds = 5, .min_samples = 30, .eta = 0.12};
     const char *device = NULL, *kpath = NULL, *mpath = NULL, *out = NULL, *worst = NULL;
+    const char *oofpath = NULL;
     static const struct option longopts[] = {
         {"device", required_argument, 0, 'd'}, {"kernels", required_argument, 0, 'k'},
         {"models", required_argument, 0, 'm'}, {"out", required_argument, 0, 'o'},
         {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'D'},
         {"eta", required_argument, 0, 'e'}, {"worst", required_argument, 0, 'w'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"oof", required_argument, 0, 'O'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:w:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:w:O:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
         case 'k': kpath = optarg; break;
@@ -842,6 +863,7 @@ int train_main(int argc, char **argv)
         case 'D': o.depth = atoi(optarg); break;
         case 'e': o.eta = atof(optarg); break;
         case 'w': worst = optarg; break;
+        case 'O': oofpath = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "nnmeter-build train: bad option '%s'; see --help\n",
@@ -1016,6 +1038,10 @@ int train_main(int argc, char **argv)
            ov[1], ov[2], nr);
     if (worst && write_worst(worst, s, n)) {
         fprintf(stderr, "nnmeter-build train: cannot write '%s'\n", worst);
+        code = 3;
+    }
+    if (oofpath && write_oof(oofpath, s, n)) {
+        fprintf(stderr, "nnmeter-build train: cannot write '%s'\n", oofpath);
         code = 3;
     }
     char mpath2[1100];

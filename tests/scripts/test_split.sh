@@ -99,9 +99,33 @@ EOF
     "$BUILD" match --device xnnpack-cpu --run-cost 0.0001 --split "$T/nsplit/split.jsonl" \
         --kernels "$T/nk.jsonl" --models "$T/nm.jsonl" "$T/nw.jsonl" "$T/na.jsonl" >/dev/null
     check "six whole models with all kernels alone" test "$(wc -l <"$T/nm.jsonl")" -eq 6
+    # with --split a record's profile is not used: the same records with
+    # a (made-up) profile give the same samples and models
+    "$PY" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if "model" in r:
+        r["profile"] = {"kernels": [{"name": "x", "op_name": "Conv", "dur_ms": 9.0}]}
+    print(json.dumps(r))' "$T/nw.jsonl" >"$T/nwp.jsonl"
+    "$BUILD" match --device xnnpack-cpu --run-cost 0.0001 --split "$T/nsplit/split.jsonl" \
+        --kernels "$T/nkp.jsonl" --models "$T/nmp.jsonl" "$T/nwp.jsonl" "$T/na.jsonl" >/dev/null
+    check "--split: profiles in the records are not used (samples)" cmp -s "$T/nk.jsonl" "$T/nkp.jsonl"
+    check "--split: profiled whole models get their kernels' sum" cmp -s "$T/nm.jsonl" "$T/nmp.jsonl"
     "$BUILD" train --device xnnpack-cpu --kernels "$T/nk.jsonl" --models "$T/nm.jsonl" \
-        --rounds 20 --out "$T/pred" >"$T/train.out" 2>&1
+        --rounds 20 --out "$T/pred" --oof "$T/oof.jsonl" >"$T/train.out" 2>&1
     check "train from kernels alone exits 0" test $? -eq 0
+    check "train --oof: one line per sample, label and out-of-fold prediction" \
+        "$PY" - "$T/nk.jsonl" "$T/oof.jsonl" <<'EOF'
+import json, sys
+k = [json.loads(l) for l in open(sys.argv[1])]
+o = [json.loads(l) for l in open(sys.argv[2])]
+assert len(k) == len(o), (len(k), len(o))
+assert sorted((r["model"], r["key"]) for r in k) == sorted((r["model"], r["key"]) for r in o)
+# null: a key with too few samples to cross-validate
+assert all(r["ms"] > 0 and (r["oof_ms"] is None or r["oof_ms"] > 0) for r in o), o[:3]
+assert sum(r["oof_ms"] is not None for r in o) > len(o) / 2, o[:3]
+EOF
     check "meta: runtime and in-model terms" "$PY" - "$T/pred/meta.json" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
