@@ -99,13 +99,8 @@ typedef struct {
     int n, cap;
 } LatTable;
 
-static int collect(cJSON *rec, void *vctx)
+static int table_add(LatTable *t, const char *name, double lat)
 {
-    LatTable *t = vctx;
-    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
-    double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
-    if (!model || !(lat > 0))
-        return 0;
     if (t->n >= t->cap) {
         t->cap = t->cap ? t->cap * 2 : 256;
         t->models = realloc(t->models, (size_t)t->cap * sizeof *t->models);
@@ -113,9 +108,41 @@ static int collect(cJSON *rec, void *vctx)
         if (!t->models || !t->lat)
             return 3;
     }
-    snprintf(t->models[t->n], 512, "%s", model);
+    snprintf(t->models[t->n], 512, "%s", name);
     t->lat[t->n++] = lat;
     return 0;
+}
+
+static int table_find(const LatTable *t, const char *name)
+{
+    for (int i = 0; i < t->n; i++)
+        if (strcmp(t->models[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int collect(cJSON *rec, void *vctx)
+{
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+    double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+    if (!model || !(lat > 0))
+        return 0;
+    return table_add(vctx, model, lat);
+}
+
+/* A profiled kernel's truth is kept under "model#index" for the kernels'
+ * noise floor: the same kernel's truth from the second measurement. */
+static int collect_kernel(LatTable *t, const char *model, int i, double truth)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s#%d", model, i);
+    return table_add(t, name, truth);
+}
+
+/* Whether the profile timed kernel t alone (one event, or split parts). */
+static int has_truth(const KernelTruth *t)
+{
+    return (t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0;
 }
 
 typedef struct {
@@ -129,6 +156,7 @@ typedef struct {
     int failed;
     int verbose;
     LatTable kernel_records;  /* records that were kernels measured alone */
+    LatTable profiled;        /* profiled kernels' truths, "model#index" */
 } EvalCtx;
 
 static int eval_record(cJSON *rec, void *vctx)
@@ -184,9 +212,11 @@ static int eval_record(cJSON *rec, void *vctx)
     if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
         for (int i = 0; i < m.nkernels; i++) {
             const KernelTruth *t = &m.k[i];
-            if (!((t->events == 1 || (t->events == 0 && t->split > 0)) && t->ms > 0))
+            if (!has_truth(t))
                 continue;
             double truth_k = match_kernel_truth(t, scale);
+            if (collect_kernel(&c->profiled, model, i, truth_k))
+                break;
             acc_add(&c->kern, v.pred[i].ms, truth_k);
             acc_add(family_acc(c->keys, &c->nkey, v.pred[i].key), v.pred[i].ms, truth_k);
             if (c->verbose)
@@ -201,11 +231,44 @@ static int eval_record(cJSON *rec, void *vctx)
     return 0;
 }
 
-static int in_table(const LatTable *t, const char *model)
+/* The second measurement's profiled kernels against the first's truths. */
+typedef struct {
+    const EvalCtx *c;
+    Acc acc;
+} KernelNoise;
+
+static int noise_kernels(cJSON *rec, void *vctx)
 {
-    for (int i = 0; i < t->n; i++)
-        if (strcmp(t->models[i], model) == 0)
-            return 1;
+    KernelNoise *kn = vctx;
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+    double scale = match_truth_scale(rec);
+    char err[1024];
+    if (!model || !(scale > 0))
+        return 0;
+    if (record_hash_check(rec, err, sizeof err)) {
+        fprintf(stderr, "nnmeter-build eval: --noise: %s\n", err);
+        return 0;
+    }
+    InputSpec specs[16];
+    int ns = match_record_inputs(rec, specs, 16), code;
+    Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
+    DeviceView v;
+    if (!g || device_view(g, kn->c->dev, &v)) {
+        graph_free(g);
+        return 0;     /* eval_record has said why */
+    }
+    MatchResult m = {0};
+    if (match_profile(g, &v, rec, &m) == 0)
+        for (int i = 0; i < m.nkernels; i++) {
+            char name[512];
+            snprintf(name, sizeof name, "%s#%d", model, i);
+            int j = has_truth(&m.k[i]) ? table_find(&kn->c->profiled, name) : -1;
+            if (j >= 0)
+                acc_add(&kn->acc, match_kernel_truth(&m.k[i], scale), kn->c->profiled.lat[j]);
+        }
+    match_free(&m);
+    device_view_free(&v);
+    graph_free(g);
     return 0;
 }
 
@@ -223,15 +286,19 @@ static int noise_floor(const EvalCtx *c, char **data, int ndata, char **noise, i
     for (int i = 0; i < ta.n && !rc; i++)
         for (int j = 0; j < tb.n; j++)
             if (strcmp(ta.models[i], tb.models[j]) == 0) {
-                acc_add(in_table(&c->kernel_records, ta.models[i]) ? &kernels : &models,
+                acc_add(table_find(&c->kernel_records, ta.models[i]) >= 0 ? &kernels : &models,
                         tb.lat[j], ta.lat[i]);
                 break;
             }
+    KernelNoise kn = {.c = c};
+    for (int i = 0; i < nnoise && !rc && c->profiled.n; i++)
+        rc = each_record(noise[i], noise_kernels, &kn);
     if (!rc) {
         printf("\nnoise floor: a second, independent measurement of the same models\n");
         printf("%-16s %6s %10s %9s %9s %9s\n", "", "n", "RMSE(ms)", "MAPE", "±5%", "±10%");
         acc_print("truth vs truth", &models);
         acc_print("kernels alone", &kernels);
+        acc_print("kernel shares", &kn.acc);
     }
     free(ta.models);
     free(ta.lat);
@@ -324,6 +391,8 @@ int eval_main(int argc, char **argv)
     device_free(&dev);
     free(ctx.kernel_records.models);
     free(ctx.kernel_records.lat);
+    free(ctx.profiled.models);
+    free(ctx.profiled.lat);
     if (ctx.failed)
         fprintf(stderr, "nnmeter-build eval: %d models could not be predicted\n", ctx.failed);
     return rc ? rc : (ctx.failed ? 2 : 0);

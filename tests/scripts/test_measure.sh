@@ -28,7 +28,16 @@ for r in rs:
     assert r["latency_ms"] > 0 and r["runtime"].startswith("onnxruntime-node 1.30.0"), r
     assert r["profile"]["kernels"], "no profile"
     assert min(r["round_min_ms"]) <= r["latency_ms"] <= max(r["round_min_ms"])
+    p = r["profile"]
+    # the kernels' sum is the sum of what the record says of each kernel
+    assert abs(p["kernel_sum_ms"] - sum(k["dur_ms"] for k in p["kernels"])) < 1e-6, p
+    assert "profile=1x2-mean-of-two-lowest-rounds" in r["protocol"], r["protocol"]
 PY
+# the noise floor of profiled kernels: a dataset against itself agrees
+"$nb" eval --device ort-cpu --noise "$tmp/a.jsonl" "$tmp/a.jsonl" >"$tmp/ev" 2>"$tmp/err" && ok ||
+    { bad "eval --noise exit $?"; cat "$tmp/err"; }
+grep -qE "^kernel shares +[0-9]+ +0\.0000 +0\.00% +100\.0% +100\.0%" "$tmp/ev" && ok ||
+    { bad "eval: no kernel-share noise floor"; cat "$tmp/ev"; }
 # a record keeps its model's hash: a path that now holds another model is
 # refused by match and eval, naming the file and the fix
 cp samples/nasbench201.onnx "$tmp/m.onnx"
