@@ -14,7 +14,8 @@
 #   adapt  4 kernels around each of the 200 worst cross-validated kernels
 #   val    48 zoo models never trained on (seed 200), measured twice: the
 #          second measurement gives the noise floor
-# Whole models get measure's default 15 rounds; kernels 8 (they had 3).
+# Whole models get measure's default 15 rounds; kernels 8 (they had 3);
+# profiles measure's default 6 rounds, per kernel the mean of the two lowest.
 set -euo pipefail
 dev=ort-cpu
 . "$(dirname "$0")/lib.sh"
