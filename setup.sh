@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 # Build and run-time packages (Debian 12 names), then test-only ones.
 PKGS_BUILD="build-essential meson ninja-build pkg-config protobuf-c-compiler
   libprotobuf-c-dev libonnx-dev libncurses-dev libcjson-dev libpcre2-dev
-  libxgboost-dev libxnnpack-dev libpthreadpool-dev nodejs npm"
+  libxgboost-dev libxnnpack-dev libpthreadpool-dev zlib1g-dev nodejs npm"
 PKGS_TEST="libcmocka-dev libonnx-testdata python3 python3-onnx python3-numpy tmux
   clang libclang-rt-14-dev man-db"
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datafile.h"
 #include "filehash.h"
 #include "measure.h"
 #include "match.h"
@@ -70,7 +71,7 @@ static Acc *family_acc(Acc *fams, int *nf, const char *fam)
 /* Each line of a JSON-lines file, parsed; calls fn(record, ctx). */
 static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = datafile_open(path);
     if (!f) {
         fprintf(stderr, "nnmeter-build eval: cannot open '%s': %s\n", path, strerror(errno));
         return 2;
@@ -84,6 +85,11 @@ static int each_record(const char *path, int (*fn)(cJSON *, void *), void *ctx)
         if (r && !measure_record_inherit(r, &header))
             rc = fn(r, ctx);
         cJSON_Delete(r);
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "nnmeter-build eval: '%s' is corrupt or cut short; restore it or "
+                        "measure again\n", path);
+        rc = 2;
     }
     cJSON_Delete(header);
     free(line);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datafile.h"
 #include "filehash.h"
 #include "measure.h"
 #include "model.h"
@@ -347,7 +348,7 @@ int match_main(int argc, char **argv)
     SplitData sd = {0};
     int code = 0;
     for (int a = optind; a < argc; a++) {
-        FILE *in = fopen(argv[a], "r");
+        FILE *in = datafile_open(argv[a]);
         if (!in) {
             fprintf(stderr, "nnmeter-build match: cannot open '%s': %s\n", argv[a],
                     strerror(errno));
@@ -452,6 +453,11 @@ int match_main(int argc, char **argv)
             device_view_free(&v);
             graph_free(g);
             cJSON_Delete(rec);
+        }
+        if (ferror(in)) {
+            fprintf(stderr, "nnmeter-build match: '%s' is corrupt or cut short; restore it or "
+                            "measure again\n", argv[a]);
+            code = 2;
         }
         cJSON_Delete(header);
         free(line);

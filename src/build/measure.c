@@ -572,6 +572,13 @@ int measure_main(int argc, char **argv)
                         "model; see --help\n");
         return EXIT_USAGE;
     }
+    size_t ol = strlen(out);
+    if (ol > 3 && strcmp(out + ol - 3, ".gz") == 0) {
+        /* the readers take .gz (datafile.h); the writer stays plain, atomic */
+        fprintf(stderr, "nnmeter-build measure: --out '%s': measure writes plain JSON lines; "
+                        "write X.jsonl, then gzip -9n X.jsonl\n", out);
+        return EXIT_USAGE;
+    }
     Backend b;
     if (backend_init(&b, backend)) {
         fprintf(stderr, "nnmeter-build measure: unknown backend '%s' (available: %s)\n",

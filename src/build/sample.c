@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "datafile.h"
 #include "netbuilder.h"
 #include "split.h"
 #include "onnx/onnx_write.h"
@@ -200,7 +201,7 @@ static Config perturb(Config c, uint64_t *s)
  * conv/fc/pool families, see src/predict/kernel_features.c). */
 static int read_around(const char *path, Configs *cs, uint64_t *s, int per)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = datafile_open(path);
     if (!f)
         return -1;
     char *line = NULL;

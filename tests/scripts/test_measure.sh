@@ -38,6 +38,20 @@ PY
     { bad "eval --noise exit $?"; cat "$tmp/err"; }
 grep -qE "^kernel shares +[0-9]+ +0\.0000 +0\.00% +100\.0% +100\.0%" "$tmp/ev" && ok ||
     { bad "eval: no kernel-share noise floor"; cat "$tmp/ev"; }
+# gzipped data read as plain (datafile.h); a cut-short one is an error
+gzip -9nc "$tmp/a.jsonl" >"$tmp/a.jsonl.gz"
+"$nb" eval --device ort-cpu "$tmp/a.jsonl.gz" >"$tmp/evz" 2>"$tmp/err" &&
+    cmp -s <(grep -v '^kernel shares' "$tmp/ev" | sed -n '/^models/,/^predicted/p') "$tmp/evz" && ok ||
+    { bad "eval of the gzipped data differs"; cat "$tmp/err"; }
+head -c $(($(stat -c %s "$tmp/a.jsonl.gz") / 2)) "$tmp/a.jsonl.gz" >"$tmp/cut.jsonl.gz"
+"$nb" eval --device ort-cpu "$tmp/cut.jsonl.gz" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] && grep -q "cut.jsonl.gz' is corrupt or cut short" "$tmp/err" && ok ||
+    { bad "cut-short .gz: exit $rc"; cat "$tmp/err"; }
+"$nb" match --device ort-cpu --kernels "$tmp/ck.jsonl" "$tmp/cut.jsonl.gz" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "is corrupt or cut short" "$tmp/err" && ok || { bad "match: cut-short .gz"; cat "$tmp/err"; }
+"$nb" measure --backend ort --out "$tmp/x.jsonl.gz" samples/nasbench201.onnx 2>"$tmp/err"
+[ $? = 1 ] && grep -q "gzip -9n" "$tmp/err" && ok || bad "measure --out .gz not refused"
 # a record keeps its model's hash: a path that now holds another model is
 # refused by match and eval, naming the file and the fix
 cp samples/nasbench201.onnx "$tmp/m.onnx"
