@@ -30,7 +30,7 @@ families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mn
 
 step "zoo: train (seed 100) and validation (seed 200) models of: $families"
 rm -rf "$work/train" "$work/val" "$work/split" "$work/valsplit" "$work/prior" "$work"/adapt*
-[ "$mode" = measure ] && rm -f "$data"/*.jsonl
+[ "$mode" = measure ] && rm -f "$data"/*.jsonl "$data"/*.jsonl.gz
 for f in $families; do
     "$B" zoo --family "$f" --count 6 --seed 100 --out "$work/train" >/dev/null
     "$B" zoo --family "$f" --count 3 --seed 200 --out "$work/val" >/dev/null
@@ -40,21 +40,21 @@ done
 "$B" sample --prior --count 600 --per-model 1 --seed 1 --out "$work/prior" | tee -a "$log"
 
 if [ "$mode" = retrain ]; then
-    rc=$(sed -n 's/.*"latency_ms":\([0-9.e+-]*\).*/\1/p' "$data/tiny.jsonl")
+    rc=$(zcat -f "$data/tiny.jsonl.gz" | sed -n 's/.*"latency_ms":\([0-9.e+-]*\).*/\1/p')
     m() { "$B" match --device $dev --run-cost "$rc" --split "$work/split/split.jsonl" \
             --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" "$@" | tee -a "$log"; }
     adapt=()
     for r in 1 2; do
         "$B" sample --around "$data/worst$r.jsonl" --per-model 1 --seed $((r + 1)) \
             --out "$work/adapt$r" | tee -a "$log"
-        adapt+=("$data/adapt$r.jsonl")
+        adapt+=("$data/adapt$r.jsonl.gz")
     done
     step "match + train from the shipped measurements"
-    m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl" "${adapt[@]}"
+    m "$data/train.jsonl.gz" "$data/split.jsonl.gz" "$data/prior.jsonl.gz" "${adapt[@]}"
     "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
         --out "$out" | tee -a "$log"
-    "$B" eval --device $dev --noise "$data/val2.jsonl" --noise "$data/valsplit2.jsonl" \
-        "$data/val.jsonl" "$data/valsplit.jsonl" | tee -a "$log"
+    "$B" eval --device $dev --noise "$data/val2.jsonl.gz" --noise "$data/valsplit2.jsonl.gz" \
+        "$data/val.jsonl.gz" "$data/valsplit.jsonl.gz" | tee -a "$log"
     step "done: retrained predictors/$dev (log: $log)"
     exit 0
 fi
@@ -62,26 +62,32 @@ fi
 step "run cost: one Relu over 512 elements"
 /usr/bin/python3 tests/bench/make_tiny.py "$work/tiny.onnx"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/tiny.jsonl" "$work/tiny.onnx"
-rc=$(sed -n 's/.*"latency_ms":\([0-9.e+-]*\).*/\1/p' "$data/tiny.jsonl")
+keep "$data/tiny.jsonl"
+rc=$(zcat -f "$data/tiny.jsonl.gz" | sed -n 's/.*"latency_ms":\([0-9.e+-]*\).*/\1/p')
 step "run cost $rc ms"
 
 step "measure: 60 training models, whole"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/train.jsonl" "$work"/train/*.onnx
+keep "$data/train.jsonl"
 step "measure: their kernels, alone"
 K="--rounds 10 --extra-rounds 2"
 "$B" measure --backend xnnpack $pin --quiet $K --out "$data/split.jsonl" \
     "$work"/split/*.onnx 2>&1 | grep -c "not supported" | sed 's/^/kernels XNNPACK cannot run alone: /' | tee -a "$log" || true
+keep "$data/split.jsonl"
 step "measure: prior kernels"
 "$B" measure --backend xnnpack $pin --quiet $K --out "$data/prior.jsonl" "$work"/prior/*.onnx
+keep "$data/prior.jsonl"
 step "measure: 30 validation models, whole, and their kernels alone"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/val.jsonl" "$work"/val/*.onnx
+keep "$data/val.jsonl"
 "$B" measure --backend xnnpack $pin --quiet $K --out "$data/valsplit.jsonl" \
     "$work"/valsplit/*.onnx 2>/dev/null || true
+keep "$data/valsplit.jsonl"
 
 step "match + train"
 m() { "$B" match --device $dev --run-cost "$rc" --split "$work/split/split.jsonl" \
         --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" "$@" | tee -a "$log"; }
-m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl"
+m "$data/train.jsonl.gz" "$data/split.jsonl.gz" "$data/prior.jsonl.gz"
 "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 
@@ -94,16 +100,19 @@ for r in 1 2; do
     "$B" sample --around "$data/worst$r.jsonl" --per-model 1 --seed $((r + 1)) \
         --out "$work/adapt$r" | tee -a "$log"
     "$B" measure --backend xnnpack $pin --quiet $K --out "$data/adapt$r.jsonl" "$work"/adapt$r/*.onnx
-    adapt+=("$data/adapt$r.jsonl")
-    m "$data/train.jsonl" "$data/split.jsonl" "$data/prior.jsonl" "${adapt[@]}"
+    keep "$data/adapt$r.jsonl"
+    adapt+=("$data/adapt$r.jsonl.gz")
+    m "$data/train.jsonl.gz" "$data/split.jsonl.gz" "$data/prior.jsonl.gz" "${adapt[@]}"
     "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
         --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 done
 
 step "validation: second measurement (noise floor) and evaluation"
 "$B" measure --backend xnnpack $pin --quiet --out "$data/val2.jsonl" "$work"/val/*.onnx
+keep "$data/val2.jsonl"
 "$B" measure --backend xnnpack $pin --quiet $K --out "$data/valsplit2.jsonl" \
     "$work"/valsplit/*.onnx 2>/dev/null || true
-"$B" eval --device $dev --noise "$data/val2.jsonl" --noise "$data/valsplit2.jsonl" \
-    "$data/val.jsonl" "$data/valsplit.jsonl" | tee -a "$log"
+keep "$data/valsplit2.jsonl"
+"$B" eval --device $dev --noise "$data/val2.jsonl.gz" --noise "$data/valsplit2.jsonl.gz" \
+    "$data/val.jsonl.gz" "$data/valsplit.jsonl.gz" | tee -a "$log"
 step "done: $(du -sh "$out" | cut -f1) in predictors/$dev"

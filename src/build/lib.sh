@@ -31,4 +31,4 @@ pin="--cpu $(($(nproc) > 1 ? 1 : 0))"
 # keep FILE: the measured data ship gzipped (about 8x smaller; match, eval
 # and sample read .gz as plain, src/build/datafile.h); -n: no name or time
 # in the header, so the same records give the same bytes
-keep() { gzip -9nf "$1"; }
+keep() { if [ -f "$1" ]; then gzip -9nf "$1"; fi; }

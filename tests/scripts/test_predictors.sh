@@ -90,5 +90,12 @@ grep -q "format 99" "$tmp/out" "$tmp/err" && ok || bad "format mismatch not name
 rm -rf "$tmp/data/predictors/ort-cpu"
 NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/b.json" 2>"$tmp/err" && ok || bad "no predictors: exit"
 grep -q '"total_ms":[[:space:]]*null' "$tmp/b.json" && ok || bad "no predictors: total_ms should be null"
+# the issue's size budget: every shipped device directory, data included,
+# holds at most 5 MB (5,000,000 bytes)
+for d in "$src"/predictors/*/; do
+    [ -f "$d/meta.json" ] || continue
+    size=$(du -sb "$d" | cut -f1)
+    [ "$size" -le 5000000 ] && ok || bad "$(basename "$d"): $size bytes, over 5 MB"
+done
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
