@@ -165,6 +165,27 @@ typedef struct {
     LatTable profiled;        /* profiled kernels' truths, "model#index" */
 } EvalCtx;
 
+/* The model a record measured, as the record ran it (its inputs), and the
+ * device's view of it; NULL with err when the file is not the model the
+ * record measured, cannot be read, or memory runs out. */
+static Graph *record_view(const cJSON *rec, Device *dev, DeviceView *v, char *err,
+                          size_t errlen)
+{
+    if (record_hash_check(rec, err, errlen))
+        return NULL;
+    const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
+    InputSpec specs[16];
+    int ns = match_record_inputs(rec, specs, 16), code;
+    char merr[900];
+    Graph *g = model_open(model, specs, ns, merr, sizeof merr, &code);
+    if (!g || device_view(g, dev, v)) {
+        snprintf(err, errlen, "%s: %s", model, g ? "out of memory" : merr);
+        graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
 static int eval_record(cJSON *rec, void *vctx)
 {
     EvalCtx *c = vctx;
@@ -173,19 +194,10 @@ static int eval_record(cJSON *rec, void *vctx)
     if (!model || !(truth > 0))
         return 0;
     char err[1024];
-    if (record_hash_check(rec, err, sizeof err)) {
-        fprintf(stderr, "nnmeter-build eval: %s\n", err);
-        c->failed++;
-        return 0;
-    }
-    InputSpec specs[16];
-    int ns = match_record_inputs(rec, specs, 16);
-    int code;
-    Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
     DeviceView v;
-    if (!g || device_view(g, c->dev, &v)) {
-        fprintf(stderr, "nnmeter-build eval: %s: %s\n", model, g ? "out of memory" : err);
-        graph_free(g);
+    Graph *g = record_view(rec, c->dev, &v, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "nnmeter-build eval: %s\n", err);
         c->failed++;
         return 0;
     }
@@ -251,17 +263,11 @@ static int noise_kernels(cJSON *rec, void *vctx)
     char err[1024];
     if (!model || !(scale > 0))
         return 0;
-    if (record_hash_check(rec, err, sizeof err)) {
+    DeviceView v;
+    Graph *g = record_view(rec, kn->c->dev, &v, err, sizeof err);
+    if (!g) {
         fprintf(stderr, "nnmeter-build eval: --noise: %s\n", err);
         return 0;
-    }
-    InputSpec specs[16];
-    int ns = match_record_inputs(rec, specs, 16), code;
-    Graph *g = model_open(model, specs, ns, err, sizeof err, &code);
-    DeviceView v;
-    if (!g || device_view(g, kn->c->dev, &v)) {
-        graph_free(g);
-        return 0;     /* eval_record has said why */
     }
     MatchResult m = {0};
     if (match_profile(g, &v, rec, &m) == 0)

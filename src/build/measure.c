@@ -149,6 +149,16 @@ static void round_order(int *order, int n, int round)
     }
 }
 
+/* The first entry, in the round's order, still to measure (todo: NULL for
+ * all) and not failed; -1 when none is. */
+static int first_live(const Entry *es, const int *order, int n, const int *todo)
+{
+    for (int i = 0; i < n; i++)
+        if ((!todo || todo[order[i]]) && !es[order[i]].error[0])
+            return order[i];
+    return -1;
+}
+
 /* One round over the entries marked in `todo`.  Returns 0, or -1 when the
  * backend failed (err set). */
 static int run_round(Backend *b, Entry *es, int n, const int *todo, int round,
@@ -168,15 +178,12 @@ static int run_round(Backend *b, Entry *es, int n, const int *todo, int round,
      * next ones (start-up, first-touch page faults; seen with a reference
      * conv: 0.40-0.48 ms first, 0.22-0.30 ms after): a throwaway visit of
      * the round's first model takes that cost */
-    for (int i = 0; i < n; i++)
-        if (todo[order[i]] && !es[order[i]].error[0]) {
-            char merr[512];
-            if (b->time(b, &es[order[i]].item, o->warmup, 1, times, merr, sizeof merr) < 0) {
-                snprintf(err, errlen, "%s", merr);
-                rc = -1;
-            }
-            break;
-        }
+    int first = first_live(es, order, n, todo);
+    char merr[512];
+    if (first >= 0 && b->time(b, &es[first].item, o->warmup, 1, times, merr, sizeof merr) < 0) {
+        snprintf(err, errlen, "%s", merr);
+        rc = -1;
+    }
     for (int i = 0; i < n && rc == 0; i++) {
         Entry *e = &es[order[i]];
         if (!todo[order[i]] || e->error[0])
@@ -274,12 +281,10 @@ static int profile_rounds(Backend *b, Entry *es, int n, const MeasureOpts *o, ch
             break;
         }
         round_order(order, n, r);
-        for (int i = 0; i < n; i++)
-            if (!es[order[i]].error[0]) {
-                char perr[512];
-                cJSON_Delete(b->profile(b, &es[order[i]].item, 1, perr, sizeof perr));
-                break;
-            }
+        int first = first_live(es, order, n, NULL);
+        char perr[512];
+        if (first >= 0) /* throwaway, as in run_round */
+            cJSON_Delete(b->profile(b, &es[first].item, 1, perr, sizeof perr));
         for (int i = 0; i < n; i++) {
             Entry *e = &es[order[i]];
             if (e->error[0])
