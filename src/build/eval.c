@@ -137,11 +137,17 @@ static int collect(cJSON *rec, void *vctx)
 }
 
 /* A profiled kernel's truth is kept under "model#index" for the kernels'
- * noise floor: the same kernel's truth from the second measurement. */
+ * noise floor: the same kernel's truth from the second measurement.  One
+ * function makes the name, for both sides of the lookup. */
+static void kernel_entry_name(char *buf, size_t len, const char *model, int i)
+{
+    snprintf(buf, len, "%s#%d", model, i);
+}
+
 static int collect_kernel(LatTable *t, const char *model, int i, double truth)
 {
     char name[512];
-    snprintf(name, sizeof name, "%s#%d", model, i);
+    kernel_entry_name(name, sizeof name, model, i);
     return table_add(t, name, truth);
 }
 
@@ -273,7 +279,7 @@ static int noise_kernels(cJSON *rec, void *vctx)
     if (match_profile(g, &v, rec, &m) == 0)
         for (int i = 0; i < m.nkernels; i++) {
             char name[512];
-            snprintf(name, sizeof name, "%s#%d", model, i);
+            kernel_entry_name(name, sizeof name, model, i);
             int j = has_truth(&m.k[i]) ? table_find(&kn->c->profiled, name) : -1;
             if (j >= 0)
                 acc_add(&kn->acc, match_kernel_truth(&m.k[i], scale), kn->c->profiled.lat[j]);
