@@ -187,6 +187,7 @@ static int copy_nofusion(const Device *b, Device *d)
     memcpy(rs->source, src->source, sizeof rs->source);
     rs->measured = src->measured;
     rs->composites = src->composites;
+    rs->keep_duplicates = src->keep_duplicates;
     if (src->nfree) {
         rs->free_tokens = malloc((size_t)src->nfree * sizeof *rs->free_tokens);
         if (!rs->free_tokens)

@@ -99,13 +99,16 @@ static int in_kernel(const DeviceView *v, int ki, int node)
     return node >= 0 && node < v->part.nnodes && v->part.node_kernel[node] == ki;
 }
 
-/* True when some node outside kernel ki reads tensor t, or t is a graph output. */
+/* True when some node outside kernel ki reads tensor t, or t is a graph
+ * output.  Readers that never run do not count: a dead node (a NAS cell's
+ * unused edge) and a duplicate the runtime merged into its twin. */
 static int read_outside(const Graph *g, const DeviceView *v, int ki, int t)
 {
     if (g->tensors[t].is_output)
         return 1;
     for (int n = 0; n < g->nnodes; n++) {
-        if (in_kernel(v, ki, n))
+        int u = v->ng.node_unit[n];
+        if (in_kernel(v, ki, n) || (u >= 0 && (v->ng.units[u].dead || v->ng.units[u].duplicate)))
             continue;
         for (int j = 0; j < g->nodes[n].ninputs; j++)
             if (g->nodes[n].inputs[j] == t)

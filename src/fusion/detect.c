@@ -14,6 +14,19 @@ typedef struct {
     pcre2_match_data *md;
 } Det;
 
+/* The tensor that stands for t at run time: a duplicate node's output is
+ * its twin's (the runtime merged them, so the twin's readers are the
+ * duplicate's too). */
+static int runtime_tensor(const Det *d, int t)
+{
+    int p = d->g->tensors[t].producer;
+    int u = p >= 0 ? d->ng->node_unit[p] : -1;
+    if (u < 0 || !d->ng->units[u].duplicate || d->ng->units[u].twin < 0)
+        return t;
+    const Node *twin = &d->g->nodes[d->ng->units[u].twin];
+    return twin->noutputs > 0 && twin->outputs[0] >= 0 ? twin->outputs[0] : t;
+}
+
 static int build_consumers(Det *d)
 {
     const Graph *g = d->g;
@@ -30,10 +43,12 @@ static int build_consumers(Det *d)
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
         int u = d->ng->node_unit[i];
-        if (u >= 0 && d->ng->units[u].dead)
-            continue; /* never runs: reads nothing */
+        if (u >= 0 && (d->ng->units[u].dead || d->ng->units[u].duplicate))
+            continue; /* never runs (dead, or merged into its twin): reads nothing */
         for (int k = 0; k < n->ninputs; k++) {
             int t = n->inputs[k];
+            if (t >= 0)
+                t = runtime_tensor(d, t);
             if (t < 0 || d->sole[t] == u)
                 continue; /* Mul(x, x) consumes x once */
             d->ncons[t]++;
@@ -97,7 +112,7 @@ static int sides_ok(const Det *d, const Rule *r, int u, int from)
         const Node *n = &g->nodes[un->nodes[k]];
         for (int i = 0; i < n->ninputs; i++) {
             int t = n->inputs[i];
-            if (t < 0 || t == from)
+            if (t < 0 || runtime_tensor(d, t) == from)
                 continue;
             const Tensor *tt = &g->tensors[t];
             if (tt->producer >= 0 && in_unit(un, tt->producer))

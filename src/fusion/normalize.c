@@ -728,6 +728,7 @@ static int add_unit(NormGraph *ng, int *cap, const char *token, const int *nodes
     u->nnodes = n;
     u->anchor = u->nodes[0];
     u->output = -1;
+    u->twin = -1;
     for (int k = 0; k < n; k++)
         ng->node_unit[nodes[k]] = ng->nunits;
     return ng->nunits++;
@@ -783,24 +784,24 @@ static int attrs_equal(const Node *a, const Node *b)
  * edge to the same tensor) is merged away by runtimes (ORT's
  * CommonSubexpressionElimination).  Returns, per node, the earlier twin or
  * -1. */
-static int *find_duplicates(const Ctx *c)
+static int *find_duplicates(const Ctx *c, const unsigned char *dead)
 {
     const Graph *g = c->g;
-    int *dup = malloc((size_t)(g->nnodes ? g->nnodes : 1) * sizeof *dup);
+    int *dup = malloc((size_t)(g->nnodes > 0 ? g->nnodes : 1) * sizeof *dup);
     if (!dup)
         return NULL;
     for (int i = 0; i < g->nnodes; i++)
         dup[i] = -1;
     for (int i = 0; i < g->nnodes; i++) {
         const Node *a = &g->nodes[i];
-        if (a->ninputs < 1 || a->inputs[0] < 0 || a->noutputs != 1 || a->has_subgraph ||
+        if (dead[i] || a->ninputs < 1 || a->inputs[0] < 0 || a->noutputs != 1 || a->has_subgraph ||
             is_op(a, "Dropout") || strncmp(a->op, "Random", 6) == 0)
             continue;
         int t = a->inputs[0];
         for (int j = c->start[t]; j < c->start[t + 1]; j++) {
             int b = c->cons[j];
-            if (b < 0 || b >= i || dup[b] >= 0)
-                continue;
+            if (b < 0 || b >= i || dup[b] >= 0 || dead[b])
+                continue; /* a dead node runs nowhere: it cannot stand for i */
             const Node *nb = &g->nodes[b];
             if (nb->ninputs != a->ninputs || nb->noutputs != 1 || strcmp(nb->op, a->op) ||
                 strcmp(nb->domain, a->domain) ||
@@ -885,8 +886,11 @@ int normalize(const Graph *g, const NormConfig *cfg, NormGraph *out)
         out->node_unit[i] = -1;
     int cap = 0, rc = 0;
     unsigned comps = cfg ? cfg->composites : 0;
-    int *dup = find_duplicates(&c);
     unsigned char *dead = find_dead(&c);
+    int *dup = dead ? find_duplicates(&c, dead) : NULL;
+    if (dup && cfg && cfg->keep_duplicates)
+        for (int i = 0; i < g->nnodes; i++)
+            dup[i] = -1;
     if (!dup || !dead) {
         free(dup);
         free(dead);
@@ -905,6 +909,7 @@ int normalize(const Graph *g, const NormConfig *cfg, NormGraph *out)
         } else {
             out->units[u].noop = out->units[u].free = 1;
             out->units[u].duplicate = dup[i] >= 0;
+            out->units[u].twin = dup[i];
             out->units[u].dead = dead[i];
         }
     }

@@ -36,6 +36,7 @@ typedef struct {
     unsigned free : 1;        /* elided by the runtime (shape-only) */
     unsigned noop : 1;        /* does nothing (Identity, Dropout, same-type Cast) */
     unsigned duplicate : 1;   /* computes what an earlier node computes (merged away) */
+    int twin;                 /* duplicate: the earlier node it repeats; else -1 */
     unsigned dead : 1;        /* nothing reads its outputs: runtimes do not run it */
 } Unit;
 
@@ -51,6 +52,7 @@ typedef struct {
     unsigned composites;      /* COMP_* */
     char (*free_tokens)[TOKEN_MAX];
     int nfree;
+    int keep_duplicates;      /* the runtime runs repeated computations (no CSE) */
 } NormConfig;
 
 /* Builds units; returns 0 or -1 (out of memory). */

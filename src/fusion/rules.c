@@ -375,6 +375,13 @@ static int parse_line(Parser *p, RuleSet *rs, char *line)
         rtrim(rs->source);
         return 0;
     }
+    if (strcmp(kw, "cse") == 0) {
+        if (strcmp(val, "yes") && strcmp(val, "no"))
+            return perr(p, (int)(val - line) + 1,
+                        "cse must be yes (the runtime merges repeated computations) or no");
+        rs->keep_duplicates = strcmp(val, "no") == 0;
+        return 0;
+    }
     if (strcmp(kw, "measured") == 0) {
         if (strcmp(val, "yes") && strcmp(val, "no"))
             return perr(p, (int)(val - line) + 1, "measured must be yes or no");
@@ -382,7 +389,7 @@ static int parse_line(Parser *p, RuleSet *rs, char *line)
         return 0;
     }
     return perr(p, kwcol, "unknown keyword '%s' (device, runtime, source, measured, "
-                "composite, free, rule)", kw);
+                "composite, free, cse, rule)", kw);
 }
 
 int rules_parse(const char *text, size_t len, const char *filename, RuleSet *rs, char *err,
@@ -469,7 +476,7 @@ void rules_free(RuleSet *rs)
 
 NormConfig rules_norm_config(const RuleSet *rs)
 {
-    NormConfig c = {rs->composites, rs->free_tokens, rs->nfree};
+    NormConfig c = {rs->composites, rs->free_tokens, rs->nfree, rs->keep_duplicates};
     return c;
 }
 
@@ -534,6 +541,8 @@ char *rules_format(const RuleSet *rs)
             bprintf(&b, " %s", rs->free_tokens[i]);
         bprintf(&b, "\n");
     }
+    if (rs->keep_duplicates)
+        bprintf(&b, "cse       no\n");
     static const char *side_names[] = {"const", "same-shape", "any"};
     for (int i = 0; i < rs->nrules; i++) {
         const Rule *r = &rs->rules[i];

@@ -10,6 +10,7 @@
  *     measured  yes
  *     composite gelu layernorm          # exporter patterns run as one op
  *     free      reshape flatten squeeze  # ops the runtime elides
+ *     cse       yes                      # repeated computations run once
  *
  *     rule conv_bn_act -> conv : (conv | dwconv) bn? add? (relu | relu6)?
  *         side add same-shape            # residual: any tensor, same shape
@@ -61,6 +62,7 @@ typedef struct {
     unsigned composites;      /* COMP_* */
     char (*free_tokens)[TOKEN_MAX];
     int nfree;
+    int keep_duplicates;      /* `cse no`: the runtime runs a repeated node again */
     Rule *rules;
     int nrules;
 } RuleSet;

@@ -153,7 +153,10 @@ static void test_parse_errors(void **state)
     parse_err("device d\nrule r :   relu{2,1}\n", 2, 20, "bad pattern");
     /* a character the language does not have */
     parse_err("device d\nrule r : conv $\n", 2, 15, "unexpected character '$'");
+    /* cse takes yes or no: the value's column */
+    parse_err("device d\ncse maybe\n", 2, 5, "cse must be yes");
     /* empty pattern */
+
     parse_err("device d\nrule r : ( )\n", 2, 10, "empty pattern");
     parse_err("device d\nrule r :\n", 2, 9, "empty pattern");
     /* missing name / colon / bad arrow */
@@ -230,6 +233,7 @@ static void assert_same_rules(const RuleSet *a, const RuleSet *b)
     assert_string_equal(a->source, b->source);
     assert_int_equal(a->measured, b->measured);
     assert_int_equal(a->composites, b->composites);
+    assert_int_equal(a->keep_duplicates, b->keep_duplicates);
     assert_int_equal(a->nfree, b->nfree);
     for (int i = 0; i < a->nfree; i++)
         assert_string_equal(a->free_tokens[i], b->free_tokens[i]);
@@ -276,6 +280,8 @@ static void test_round_trip(void **state)
              "free reshape squeeze unsqueeze flatten\n"
              "rule a -> k : conv\n  side add any\n  side mul same-shape\n  dtype float16\n"
              "rule b : . .?\n  off\n", &rs);
+    round_trip(&rs);
+    rs.keep_duplicates = 1; /* `cse no` round-trips */
     round_trip(&rs);
     /* a rule edited in memory (as the TUI does) round-trips too */
     char err[256];
@@ -698,6 +704,71 @@ static void test_dead_nodes(void **state)
     graph_free(g);
 }
 
+/* Two Relus of one tensor (a NAS cell: one per edge) are one to ONNX
+ * Runtime (CommonSubexpressionElimination): with `cse yes` (the default)
+ * the second is free and its reader reads the first, so the BN feeds one
+ * Relu and conv+bn+relu is one kernel (what ORT's profile shows).  With
+ * `cse no` (XNNPACK runs both) the BN has two readers: no fusion. */
+static void test_duplicates(void **state)
+{
+    (void)state;
+    Graph *g = new_graph(13);
+    input(g, "x", DIMS(1, 8, 8, 8));
+    int c = conv(g, "x", "c", 8, 8);
+    int b = bn(g, "c", "n", 8);
+    int r1 = add_node(g, "Relu", "n", "r1");
+    int c1 = conv(g, "r1", "y1", 8, 8);
+    int r2 = add_node(g, "Relu", "n", "r2");
+    int c2 = conv(g, "r2", "y2", 8, 8);
+    output(g, "y1");
+    output(g, "y2");
+    finish(g);
+    Run run;
+    run_rules(g, "device d\nrule cbr -> conv : conv bn? relu?\n", &run);
+    check_partition(g, &run.p);
+    const Unit *u2 = &run.ng.units[run.ng.node_unit[r2]];
+    assert_true(u2->duplicate && u2->free);
+    assert_int_equal(u2->twin, r1);
+    assert_int_equal(run.p.nkernels, 3);
+    check_kernel(&run.p, 0, NODES(c, b, r1));
+    check_kernel(&run.p, 1, NODES(c1));
+    check_kernel(&run.p, 2, NODES(c2));
+    assert_int_equal(run.p.nfree, 1);
+    run_free(&run);
+
+    run_rules(g, "device d\ncse no\nrule cbr -> conv : conv bn? relu?\n", &run);
+    check_partition(g, &run.p);
+    assert_false(run.ng.units[run.ng.node_unit[r2]].duplicate);
+    assert_int_equal(run.p.nkernels, 5);
+    check_kernel(&run.p, 0, NODES(c, b));
+    check_kernel(&run.p, 1, NODES(r1));
+    check_kernel(&run.p, 3, NODES(r2));
+    assert_int_equal(run.p.nfree, 0);
+    run_free(&run);
+    graph_free(g);
+
+    /* the earlier twin is dead (nothing reads it): the later one runs, so it
+     * is no duplicate and fuses (it was merged into the dead one before) */
+    g = new_graph(13);
+    input(g, "x", DIMS(1, 8, 8, 8));
+    c = conv(g, "x", "c", 8, 8);
+    b = bn(g, "c", "n", 8);
+    r1 = add_node(g, "Relu", "n", "r1");
+    r2 = add_node(g, "Relu", "n", "r2");
+    c2 = conv(g, "r2", "y2", 8, 8);
+    output(g, "y2");
+    finish(g);
+    run_rules(g, "device d\nrule cbr -> conv : conv bn? relu?\n", &run);
+    check_partition(g, &run.p);
+    assert_true(run.ng.units[run.ng.node_unit[r1]].dead);
+    assert_false(run.ng.units[run.ng.node_unit[r2]].duplicate);
+    assert_int_equal(run.p.nkernels, 2);
+    check_kernel(&run.p, 0, NODES(c, b, r2));
+    check_kernel(&run.p, 1, NODES(c2));
+    run_free(&run);
+    graph_free(g);
+}
+
 static void test_conv_bn_relu(void **state)
 {
     (void)state;
@@ -998,7 +1069,7 @@ static void test_longest_match(void **state)
 static void check_composite(const Graph *g, const char *comp, const char *token, int n,
                             const int *nodes)
 {
-    NormConfig cfg = {composite_flag(comp), NULL, 0};
+    NormConfig cfg = {composite_flag(comp), NULL, 0, 0};
     assert_true(cfg.composites != 0);
     NormGraph ng;
     assert_int_equal(normalize(g, &cfg, &ng), 0);
@@ -1036,7 +1107,7 @@ static void check_composite(const Graph *g, const char *comp, const char *token,
     normgraph_free(&ng);
 
     /* not enabled: every node is a unit of its own */
-    NormConfig none = {0, NULL, 0};
+    NormConfig none = {0, NULL, 0, 0};
     assert_int_equal(normalize(g, &none, &ng), 0);
     assert_int_equal(ng.nunits, g->nnodes);
     for (int u = 0; u < ng.nunits; u++) {
@@ -1090,7 +1161,7 @@ static void test_composite_hswish(void **state)
     output(g, "y");
     output(g, "y_cl");
     finish(g);
-    NormConfig cfg = {COMP_HSWISH, NULL, 0};
+    NormConfig cfg = {COMP_HSWISH, NULL, 0, 0};
     NormGraph ng;
     assert_int_equal(normalize(g, &cfg, &ng), 0);
     assert_int_equal(ng.nunits, 4);
@@ -1244,6 +1315,7 @@ int main(void)
         cmocka_unit_test(test_save),
         cmocka_unit_test(test_conv_bn_relu),
         cmocka_unit_test(test_dead_nodes),
+        cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_quantified_tokens),
         cmocka_unit_test(test_residual_add),
         cmocka_unit_test(test_multi_consumer),
