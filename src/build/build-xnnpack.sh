@@ -51,7 +51,7 @@ if [ "$mode" = retrain ]; then
     done
     step "match + train from the shipped measurements"
     m "$data/train.jsonl.gz" "$data/split.jsonl.gz" "$data/prior.jsonl.gz" "${adapt[@]}"
-    "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+    "$B" train --device $dev --no-context --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
         --out "$out" | tee -a "$log"
     "$B" eval --device $dev --noise "$data/val2.jsonl.gz" --noise "$data/valsplit2.jsonl.gz" \
         "$data/val.jsonl.gz" "$data/valsplit.jsonl.gz" | tee -a "$log"
@@ -88,7 +88,7 @@ step "match + train"
 m() { "$B" match --device $dev --run-cost "$rc" --split "$work/split/split.jsonl" \
         --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" "$@" | tee -a "$log"; }
 m "$data/train.jsonl.gz" "$data/split.jsonl.gz" "$data/prior.jsonl.gz"
-"$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+"$B" train --device $dev --no-context --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 
 adapt=()
@@ -103,7 +103,7 @@ for r in 1 2; do
     keep "$data/adapt$r.jsonl"
     adapt+=("$data/adapt$r.jsonl.gz")
     m "$data/train.jsonl.gz" "$data/split.jsonl.gz" "$data/prior.jsonl.gz" "${adapt[@]}"
-    "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+    "$B" train --device $dev --no-context --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
         --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 done
 

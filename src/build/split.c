@@ -297,8 +297,11 @@ static int check_split(const char *path, Device *dev, const char *key, const Fea
     char key2[32] = "";
     if (ok) {
         kernel_key(&hv.ng, &hv.part.kernels[0], key2);
+        /* the kernel's own features, not its context (alone, the model
+         * around it is the kernel itself) */
+        int own = ft->n - family_context_features(ft->family);
         ok = strcmp(key, key2) == 0 && kernel_features(h, &hv.ng, &hv.part.kernels[0], &f2) == 0 &&
-             f2.n == ft->n && memcmp(f2.v, ft->v, (size_t)ft->n * sizeof *ft->v) == 0;
+             f2.n == ft->n && memcmp(f2.v, ft->v, (size_t)own * sizeof *ft->v) == 0;
     }
     if (!ok)
         snprintf(err, errlen, "alone it is %d kernel(s)%s%s, not one %s", hv.part.nkernels,

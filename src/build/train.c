@@ -38,6 +38,7 @@ typedef struct {
     int rounds, depth, folds, min_samples;
     double eta;
     int unit;                 /* the group's target: per this feature, or -1 */
+    int no_context;           /* leave out the families' context features */
 } TrainOpts;
 
 /* ---- input ----------------------------------------------------------------- */
@@ -412,6 +413,8 @@ static int train_group(const char *dir, const char *name, int family, Sample **r
 {
     int nf;
     const char *const *names = family_feature_names((FeatureFamily)family, &nf);
+    if (o->no_context)   /* the context features are the last ones */
+        nf -= family_context_features((FeatureFamily)family);
     double *saved = NULL;
     if (!keep_oof) {
         saved = malloc((size_t)n * sizeof *saved);
@@ -830,13 +833,16 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: nnmeter-build train --device NAME --kernels K.jsonl --models M.jsonl\n"
             "                           [--out DIR] [--rounds N] [--depth N] [--eta X]\n"
-            "                           [--worst FILE] [--oof FILE]\n"
+            "                           [--worst FILE] [--oof FILE] [--no-context]\n"
             "Trains one tree ensemble per kernel key and per feature family on the\n"
             "kernel samples of `nnmeter-build match`, fits the runtime overhead on the\n"
             "models, and writes predictors/<NAME>/ (or DIR).  --worst writes the kernel\n"
             "samples cross-validation predicts worst (off by more than 10%%), for\n"
             "nnmeter-build sample --around.  --oof writes every sample's label and\n"
-            "out-of-fold prediction (JSON lines), for studying the errors.\n");
+            "out-of-fold prediction (JSON lines), for studying the errors.\n"
+            "--no-context leaves out the features that describe the model around a\n"
+            "kernel (an FC's model weight MB): for kernels measured alone, where the\n"
+            "model is the kernel itself.\n");
 }
 
 int train_main(int argc, char **argv)
@@ -849,11 +855,12 @@ int train_main(int argc, char **argv)
         {"models", required_argument, 0, 'm'}, {"out", required_argument, 0, 'o'},
         {"rounds", required_argument, 0, 'r'}, {"depth", required_argument, 0, 'D'},
         {"eta", required_argument, 0, 'e'}, {"worst", required_argument, 0, 'w'},
-        {"oof", required_argument, 0, 'O'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"oof", required_argument, 0, 'O'}, {"no-context", no_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:w:O:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:k:m:o:r:D:e:w:O:Ch", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
         case 'k': kpath = optarg; break;
@@ -864,6 +871,7 @@ int train_main(int argc, char **argv)
         case 'e': o.eta = atof(optarg); break;
         case 'w': worst = optarg; break;
         case 'O': oofpath = optarg; break;
+        case 'C': o.no_context = 1; break;
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "nnmeter-build train: bad option '%s'; see --help\n",

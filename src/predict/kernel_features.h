@@ -40,6 +40,15 @@ const char *family_name(FeatureFamily f);
 /* Names of the family's features, n of them. */
 const char *const *family_feature_names(FeatureFamily f, int *n);
 
+/* How many of the family's features, the last ones, describe the model
+ * around the kernel rather than the kernel (FC: the model's weight MB).
+ * They matter where kernels are measured inside their models (ORT's
+ * profiles) and mean nothing for a kernel measured alone (XNNPACK's
+ * split kernels), so a predictor may be trained without them (`train
+ * --no-context`): its file then lists the family's features less these,
+ * and prediction uses that prefix of the vector. */
+int family_context_features(FeatureFamily f);
+
 /* The index of the family's unit feature, or -1.  Trees extrapolate
  * badly: a kernel larger than any trained one gets the largest trained
  * time.  So a key whose family has a unit (MFLOPs for conv, fc and matmul;

@@ -228,13 +228,20 @@ static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen
     for (int f = 0; f < FAM_COUNT; f++)
         if (strcmp(family_name((FeatureFamily)f), str(root, "family")) == 0)
             e->family = (FeatureFamily)f;
-    int nf;
-    family_feature_names(e->family, &nf);
-    e->nfeatures = nf;
-    if (cJSON_GetArraySize(cJSON_GetObjectItem(root, "features")) != nf) {
-        snprintf(err, errlen, "predictor '%s' was trained on %d features, this build uses %d; "
-                 "rebuild it with nnmeter-build train", path,
-                 cJSON_GetArraySize(cJSON_GetObjectItem(root, "features")), nf);
+    /* all the family's features, or all but its context features (a
+     * predictor trained with --no-context): a prefix of the vector */
+    int nf, nctx = family_context_features(e->family);
+    const char *const *names = family_feature_names(e->family, &nf);
+    const cJSON *fa = cJSON_GetObjectItem(root, "features");
+    e->nfeatures = cJSON_GetArraySize(fa);
+    int names_ok = e->nfeatures == nf || (nctx > 0 && e->nfeatures == nf - nctx);
+    int j = 0;
+    for (const cJSON *x = fa ? fa->child : NULL; x && names_ok; x = x->next, j++)
+        names_ok = cJSON_IsString(x) && strcmp(x->valuestring, names[j]) == 0;
+    if (!names_ok) {
+        snprintf(err, errlen, "predictor '%s' was trained on %d features that are not this "
+                 "build's %d %s features; rebuild it with nnmeter-build train", path,
+                 e->nfeatures, nf, family_name(e->family));
         goto out;
     }
     if (read_target(root, e, path, err, errlen))
@@ -253,7 +260,7 @@ static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen
         if (!mb->trees)
             goto bad;
         for (const cJSON *t = trees ? trees->child : NULL; t; t = t->next)
-            if (read_tree(t, nf, &mb->trees[mb->ntrees++]))
+            if (read_tree(t, e->nfeatures, &mb->trees[mb->ntrees++]))
                 goto bad;
     }
     rc = 0;

@@ -81,6 +81,48 @@ sed -i 's/"unit":"mflops"/"unit":"teraflops"/' "$tmp/data/predictors/ort-cpu/con
 NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2>"$tmp/err"
 grep -q "conv.json' has target 'log_ms_per_unit' (unit 'teraflops')" "$tmp/out" "$tmp/err" && ok ||
     { bad "unknown unit not named"; cat "$tmp/err"; }
+cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
+# the FC context feature (model_wmb, the 7th): the whole model's weights in
+# MB.  One tree splits on it just below, then just above the model's own
+# weight MB: the FC kernels must take the right leaf, then the left one.
+# A predictor trained --no-context (6 features) loads; its tree reading the
+# 7th is corrupt; feature names that are not this build's are named.
+fcj="$tmp/data/predictors/ort-cpu/fc.json"
+fctest() {  # fctest NFEAT SPLIT_FEATURE THRESHOLD_FACTOR [NAME_OF_FEATURE_0]
+/usr/bin/python3 - "$src/predictors/ort-cpu/fc.json" "$fcj" "$model" "$@" <<'PY'
+import json, math, sys
+src, out, model, nf, feat, fac = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+import onnx, numpy
+m = onnx.load(model)
+wmb = sum(int(numpy.prod(t.dims)) for t in m.graph.initializer) * 4 / 1e6
+p = json.load(open(src))
+p["features"] = p["features"][:nf]
+if len(sys.argv) > 7:
+    p["features"][0] = sys.argv[7]
+p.update(target="log_ms", members=[{"base": 0, "trees": [
+    {"f": [feat, -1, -1], "t": [wmb * fac, 0, 0], "l": [1, -1, -1], "r": [2, -1, -1],
+     "v": [0, math.log(0.001), math.log(1.0)]}]}])
+p.pop("unit", None)
+json.dump(p, open(out, "w"), separators=(",", ":"))
+PY
+NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/fc.json" 2>"$tmp/err"
+}
+fc_ms() {
+/usr/bin/python3 - "$tmp/fc.json" "$1" <<'PY'
+import json, sys
+ks = [k for k in json.load(open(sys.argv[1]))["devices"][0]["kernels"] if k["predictor"] == "fc"]
+assert ks, "no fc kernels"
+for k in ks:
+    assert abs(k["latency_ms"] - float(sys.argv[2])) < 1e-9, (k["name"], k["latency_ms"])
+PY
+}
+fctest 7 6 0.99 && fc_ms 1.0 && ok || bad "fc: model_wmb just below the model's weight MB -> right leaf"
+fctest 7 6 1.01 && fc_ms 0.001 && ok || bad "fc: model_wmb just above the model's weight MB -> left leaf"
+fctest 6 5 1e9 && fc_ms 0.001 && ok || bad "fc: a --no-context predictor (6 features) loads and predicts"
+fctest 6 6 1 && grep -q "fc.json' is corrupt" "$tmp/err" "$tmp/fc.json" && ok || bad "fc: a 6-feature tree reading feature 7 is corrupt"
+fctest 7 6 1 nrows && grep -q "fc.json' was trained on 7 features that are not this build's 7 fc features" "$tmp/err" "$tmp/fc.json" &&
+    ok || bad "fc: unknown feature names not named"
+cp "$src/predictors/ort-cpu/fc.json" "$fcj"
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
