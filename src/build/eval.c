@@ -105,14 +105,21 @@ typedef struct {
     int n, cap;
 } LatTable;
 
+/* 0, or 3 (the internal-error exit code) when out of memory; the table
+ * keeps what it had either way, so its owner frees it as usual. */
 static int table_add(LatTable *t, const char *name, double lat)
 {
     if (t->n >= t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
-        t->models = realloc(t->models, (size_t)t->cap * sizeof *t->models);
-        t->lat = realloc(t->lat, (size_t)t->cap * sizeof *t->lat);
-        if (!t->models || !t->lat)
+        int cap = t->cap ? t->cap * 2 : 256;
+        char (*models)[512] = realloc(t->models, (size_t)cap * sizeof *models);
+        if (!models)
             return 3;
+        t->models = models;
+        double *l = realloc(t->lat, (size_t)cap * sizeof *l);
+        if (!l)
+            return 3;
+        t->lat = l;
+        t->cap = cap;
     }
     snprintf(t->models[t->n], 512, "%s", name);
     t->lat[t->n++] = lat;
@@ -233,13 +240,15 @@ static int eval_record(cJSON *rec, void *vctx)
                100 * (v.total_ms - truth) / truth);
     MatchResult m = {0};   /* freed below even when no profile was matched */
     double scale = match_truth_scale(rec);
+    int rc = 0;
     if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
-        for (int i = 0; i < m.nkernels; i++) {
+        for (int i = 0; i < m.nkernels && rc == 0; i++) {
             const KernelTruth *t = &m.k[i];
             if (!has_truth(t))
                 continue;
             double truth_k = match_kernel_truth(t, scale);
-            if (collect_kernel(&c->profiled, model, i, truth_k))
+            /* out of memory: the kernel figures would silently miss rows */
+            if ((rc = collect_kernel(&c->profiled, model, i, truth_k)) != 0)
                 break;
             acc_add(&c->kern, v.pred[i].ms, truth_k);
             acc_add(family_acc(c->keys, &c->nkey, v.pred[i].key), v.pred[i].ms, truth_k);
@@ -252,7 +261,7 @@ static int eval_record(cJSON *rec, void *vctx)
     match_free(&m);
     device_view_free(&v);
     graph_free(g);
-    return 0;
+    return rc;
 }
 
 /* The second measurement's profiled kernels against the first's truths. */
@@ -413,5 +422,7 @@ int eval_main(int argc, char **argv)
     free(ctx.profiled.lat);
     if (ctx.failed)
         fprintf(stderr, "nnmeter-build eval: %d models could not be predicted\n", ctx.failed);
+    if (rc == 3)
+        fprintf(stderr, "nnmeter-build eval: out of memory\n");
     return rc ? rc : (ctx.failed ? 2 : 0);
 }
