@@ -108,7 +108,7 @@ static int read_outside(const Graph *g, const DeviceView *v, int ki, int t)
         return 1;
     for (int n = 0; n < g->nnodes; n++) {
         int u = v->ng.node_unit[n];
-        if (in_kernel(v, ki, n) || (u >= 0 && (v->ng.units[u].dead || v->ng.units[u].duplicate)))
+        if (in_kernel(v, ki, n) || (u >= 0 && !unit_runs(&v->ng.units[u])))
             continue;
         for (int j = 0; j < g->nodes[n].ninputs; j++)
             if (g->nodes[n].inputs[j] == t)

@@ -43,7 +43,7 @@ static int build_consumers(Det *d)
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = &g->nodes[i];
         int u = d->ng->node_unit[i];
-        if (u >= 0 && (d->ng->units[u].dead || d->ng->units[u].duplicate))
+        if (u >= 0 && !unit_runs(&d->ng->units[u]))
             continue; /* never runs (dead, or merged into its twin): reads nothing */
         for (int k = 0; k < n->ninputs; k++) {
             int t = n->inputs[k];

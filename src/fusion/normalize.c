@@ -784,7 +784,7 @@ static int attrs_equal(const Node *a, const Node *b)
  * edge to the same tensor) is merged away by runtimes (ORT's
  * CommonSubexpressionElimination).  Returns, per node, the earlier twin or
  * -1. */
-static int *find_duplicates(const Ctx *c, const unsigned char *dead)
+static int *find_duplicates(const Ctx *c, const unsigned char *dead, int keep)
 {
     const Graph *g = c->g;
     int *dup = malloc((size_t)(g->nnodes > 0 ? g->nnodes : 1) * sizeof *dup);
@@ -792,6 +792,8 @@ static int *find_duplicates(const Ctx *c, const unsigned char *dead)
         return NULL;
     for (int i = 0; i < g->nnodes; i++)
         dup[i] = -1;
+    if (keep)   /* `cse no`: the runtime runs every repeat */
+        return dup;
     for (int i = 0; i < g->nnodes; i++) {
         const Node *a = &g->nodes[i];
         if (dead[i] || a->ninputs < 1 || a->inputs[0] < 0 || a->noutputs != 1 || a->has_subgraph ||
@@ -887,10 +889,7 @@ int normalize(const Graph *g, const NormConfig *cfg, NormGraph *out)
     int cap = 0, rc = 0;
     unsigned comps = cfg ? cfg->composites : 0;
     unsigned char *dead = find_dead(&c);
-    int *dup = dead ? find_duplicates(&c, dead) : NULL;
-    if (dup && cfg && cfg->keep_duplicates)
-        for (int i = 0; i < g->nnodes; i++)
-            dup[i] = -1;
+    int *dup = dead ? find_duplicates(&c, dead, cfg && cfg->keep_duplicates) : NULL;
     if (!dup || !dead) {
         free(dup);
         free(dead);

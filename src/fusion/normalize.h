@@ -40,6 +40,12 @@ typedef struct {
     unsigned dead : 1;        /* nothing reads its outputs: runtimes do not run it */
 } Unit;
 
+/* Whether the runtime runs the unit at all: not dead, not merged into a twin. */
+static inline int unit_runs(const Unit *u)
+{
+    return !u->dead && !u->duplicate;
+}
+
 typedef struct {
     Unit *units;              /* in graph order */
     int nunits;
