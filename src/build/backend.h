@@ -45,6 +45,10 @@ struct Backend {
     char runtime[128];      /* e.g. "onnxruntime-node 1.30.0", set by open */
     int threads;
     int cpu;                /* pin to this CPU, -1 for none */
+    /* Warm-up lasts at least this long too (ms), besides `warmup` runs: a
+     * kernel of a few us timed right after a bigger model runs slower for
+     * about a millisecond (measure --warmup-ms). */
+    double warmup_ms;
     const CmdOptions *cmd;  /* the cmd backend's settings (NULL for the others) */
     void *state;
 };

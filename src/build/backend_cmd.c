@@ -612,7 +612,8 @@ static int cmd_time(Backend *b, const MeasureItem *it, int warmup, int runs,
             times_ms[i] = ms;
         return 0;
     }
-    for (int i = 0; i < warmup; i++)
+    double start = now_s();
+    for (int i = 0; i < warmup || (now_s() - start) * 1e3 < b->warmup_ms; i++)
         if ((rc = run_once(b, it->path, &ms, err, errlen)))
             return rc;
     for (int i = 0; i < runs; i++)

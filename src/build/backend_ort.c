@@ -56,7 +56,8 @@ static void ort_close(Backend *b)
     b->state = NULL;
 }
 
-static cJSON *time_request(const MeasureItem *it, int warmup, int runs, int profile)
+static cJSON *time_request(const MeasureItem *it, int warmup, double warmup_ms, int runs,
+                           int profile)
 {
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "cmd", "time");
@@ -64,6 +65,7 @@ static cJSON *time_request(const MeasureItem *it, int warmup, int runs, int prof
     if (it->inputs)
         cJSON_AddItemToObject(req, "inputs", cJSON_Duplicate(it->inputs, 1));
     cJSON_AddNumberToObject(req, "warmup", warmup);
+    cJSON_AddNumberToObject(req, "warmup_ms", warmup_ms);
     cJSON_AddNumberToObject(req, "runs", runs);
     cJSON_AddBoolToObject(req, "profile", profile);
     return req;
@@ -94,7 +96,7 @@ static int ort_time(Backend *b, const MeasureItem *it, int warmup, int runs,
                     double *times_ms, char *err, size_t errlen)
 {
     int fatal;
-    cJSON *ans = call_time(b, time_request(it, warmup, runs, 0), err, errlen, &fatal);
+    cJSON *ans = call_time(b, time_request(it, warmup, b->warmup_ms, runs, 0), err, errlen, &fatal);
     if (!ans)
         return fatal ? -1 : 1;
     const cJSON *t = cJSON_GetObjectItem(ans, "times_ms");
@@ -146,7 +148,7 @@ static cJSON *ort_profile(Backend *b, const MeasureItem *it, int runs, char *err
                           size_t errlen)
 {
     int fatal;
-    cJSON *ans = call_time(b, time_request(it, 3, runs, 1), err, errlen, &fatal);
+    cJSON *ans = call_time(b, time_request(it, 3, b->warmup_ms, runs, 1), err, errlen, &fatal);
     if (!ans)
         return NULL;
     const cJSON *prof = cJSON_GetObjectItem(ans, "profile");

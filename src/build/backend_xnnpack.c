@@ -1143,10 +1143,20 @@ static void xnn_close(Backend *b)
     b->state = NULL;
 }
 
+/* One run of bt's runtime; on failure frees bt and says why. */
+static int invoke(Built *bt, char *err, size_t errlen)
+{
+    enum xnn_status s = xnn_invoke_runtime(bt->rt);
+    if (s == xnn_status_success)
+        return 0;
+    snprintf(err, errlen, "XNNPACK backend: xnn_invoke_runtime failed (%s)", status_name(s));
+    built_free(bt);
+    return 1;
+}
+
 static int xnn_time(Backend *b, const MeasureItem *it, int warmup, int runs,
                     double *times_ms, char *err, size_t errlen)
 {
-    (void)b;
     InputSpec specs[16];
     int ns = item_specs(it, specs, 16), code;
     Graph *g = model_open(it->path, specs, ns, err, errlen, &code);
@@ -1157,18 +1167,16 @@ static int xnn_time(Backend *b, const MeasureItem *it, int warmup, int runs,
     graph_free(g);
     if (rc)
         return rc > 0 ? 1 : -1;
-    for (int i = 0; i < warmup + runs; i++) {
-        double t0 = now_ms();
-        enum xnn_status s = xnn_invoke_runtime(bt.rt);
-        double t1 = now_ms();
-        if (s != xnn_status_success) {
-            snprintf(err, errlen, "XNNPACK backend: xnn_invoke_runtime failed (%s)",
-                     status_name(s));
-            built_free(&bt);
+    /* warm-up: `warmup` runs and at least b->warmup_ms, then the timed runs */
+    double start = now_ms();
+    for (int i = 0; i < warmup || now_ms() - start < b->warmup_ms; i++)
+        if (invoke(&bt, err, errlen))
             return 1;
-        }
-        if (i >= warmup)
-            times_ms[i - warmup] = t1 - t0;
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_ms();
+        if (invoke(&bt, err, errlen))
+            return 1;
+        times_ms[i] = now_ms() - t0;
     }
     built_free(&bt);
     return 0;

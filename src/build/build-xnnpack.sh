@@ -20,7 +20,10 @@
 # noisy ones: kernels under 20 us repeated within 10% between two
 # measurements for 84% of them with 5 rounds, 97% with 12; and 114
 # validation kernels measured twice in a row agreed for 94.2% with 10
-# rounds, 99.2% with 40 (session 5).
+# rounds, 99.2% with 40 (session 5).  Every visit warms up for at least
+# 2 ms (measure --warmup-ms): without it a small kernel timed right after
+# a convolution ran ~10% slower, and identical kernels cut from different
+# models agreed within 10% for 70% of the broadcast multiplies (97% with).
 # The whole models teach one thing the kernels cannot: how much slower a
 # kernel runs inside a model than alone (train's cost per MB of activations
 # and weights).  The split manifest is not kept in data/: `sample --split`

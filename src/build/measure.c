@@ -347,10 +347,10 @@ static cJSON *run_header(const Backend *b, const MeasureOpts *o, const char *dat
                  o->profile_runs);
     char proto[320];
     snprintf(proto, sizeof proto,
-             "rounds=%d warmup=%d runs=%d max_spread=%.3f extra=%d cpu_pin=%d %s "
+             "rounds=%d warmup=%d warmup_ms=%g runs=%d max_spread=%.3f extra=%d cpu_pin=%d %s "
              "fresh-%s-per-round first-visit-discarded interleaved "
              "mean-of-two-lowest-round-min%s",
-             o->rounds, o->warmup, o->runs, o->max_spread, o->extra_rounds, o->cpu, prof, fresh,
+             o->rounds, o->warmup, o->warmup_ms, o->runs, o->max_spread, o->extra_rounds, o->cpu, prof, fresh,
              b->cmd && b->cmd->per_call && strcmp(b->name, "cmd") == 0
                  ? " cmd-averages-per-call" : "");
     cJSON_AddStringToObject(r, "protocol", proto);
@@ -503,6 +503,9 @@ static void usage(FILE *f)
             "  --append               keep FILE's records (same CPU and runtime only)\n"
             "  --rounds N             rounds, fresh process each (default 15)\n"
             "  --warmup N             warm-up runs per visit (default 5)\n"
+            "  --warmup-ms MS         and warm up for at least MS per visit (default 2): a\n"
+            "                         kernel of a few us timed right after a bigger model\n"
+            "                         runs up to 10-30%% slower for about a millisecond\n"
             "  --runs N               timed runs per visit (default 20)\n"
             "  --max-spread X         re-measure models above this spread (default 0.05)\n"
             "  --extra-rounds N       at most N extra rounds for them (default 0)\n"
@@ -528,7 +531,7 @@ static int parse_int(const char *s, const char *flag, int lo, int *out)
 
 int measure_main(int argc, char **argv)
 {
-    MeasureOpts o = {.rounds = 15, .warmup = 5, .runs = 20, .max_spread = 0.05,
+    MeasureOpts o = {.rounds = 15, .warmup = 5, .warmup_ms = 2, .runs = 20, .max_spread = 0.05,
                      .extra_rounds = 0, .profile_runs = 10, .profile_rounds = 6,
                      .cpu = -1};
     const char *backend = NULL, *out = NULL;
@@ -541,13 +544,13 @@ int measure_main(int argc, char **argv)
         {"warmup", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'n'},
         {"max-spread", required_argument, 0, 's'}, {"extra-rounds", required_argument, 0, 'x'},
         {"profile-runs", required_argument, 0, 'p'}, {"cpu", required_argument, 0, 'c'},
-        {"profile-rounds", required_argument, 0, 'P'},
+        {"profile-rounds", required_argument, 0, 'P'}, {"warmup-ms", required_argument, 0, 'W'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, BACKEND_CMD_LONGOPTS,
         {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":b:o:ar:w:n:s:x:p:P:c:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":b:o:ar:w:W:n:s:x:p:P:c:qh", longopts, NULL)) != -1) {
         if (c >= BACKEND_CMD_KEY && c < BACKEND_CMD_KEY + BACKEND_CMD_NOPTS) {
             if (cmd_options_parse(c, optarg, &co, "nnmeter-build measure"))
                 return EXIT_USAGE;
@@ -565,6 +568,16 @@ int measure_main(int argc, char **argv)
         case 'p': bad = parse_int(optarg, "--profile-runs", 0, &o.profile_runs); break;
         case 'P': bad = parse_int(optarg, "--profile-rounds", 1, &o.profile_rounds); break;
         case 'c': bad = parse_int(optarg, "--cpu", 0, &o.cpu); break;
+        case 'W': {
+            char *end;
+            o.warmup_ms = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.warmup_ms >= 0 && o.warmup_ms <= 60000)) {
+                fprintf(stderr, "nnmeter-build measure: --warmup-ms needs milliseconds from 0 "
+                                "to 60000, e.g. 2\n");
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 's': {
             char *end;
             o.max_spread = strtod(optarg, &end);
@@ -609,6 +622,7 @@ int measure_main(int argc, char **argv)
     if (cmd_options_check(&co, backend, "nnmeter-build measure"))
         return EXIT_USAGE;
     b.cpu = o.cpu;
+    b.warmup_ms = o.warmup_ms;
     b.cmd = &co;
     int n = argc - optind;
     Entry *es = calloc((size_t)n, sizeof *es);

@@ -19,6 +19,7 @@
 typedef struct {
     int rounds;             /* base rounds per model */
     int warmup;             /* warm-up runs per visit */
+    double warmup_ms;       /* ... and at least this long (Backend.warmup_ms) */
     int runs;               /* timed runs per visit */
     double max_spread;      /* re-measure above this relative spread */
     int extra_rounds;       /* at most this many extra rounds */

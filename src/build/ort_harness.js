@@ -26,6 +26,8 @@
 //   {"cmd":"time","model":PATH,
 //    "inputs":{"name":[1,3,224,224],...},   optional, per input; see below
 //    "warmup":W,                             default 10, integer >= 0
+//    "warmup_ms":MS,                         default 0: warm up for W runs
+//                                            and at least MS milliseconds
 //    "runs":N,                               default 100, integer >= 1
 //    "profile":bool,                         default false
 //    "optimized_model":PATH-or-null,         default null
@@ -38,8 +40,8 @@
 //     1 intra-op thread, 1 inter-op thread, sequential execution, all graph
 //     optimizations), feeds it random data of each input's dtype (floats in
 //     [-1,1), integers in [0,4), bools 0/1; same data for every run), does W
-//     warm-up runs and N timed runs (process.hrtime.bigint() around each
-//     `await session.run()`), then releases the session.  times_ms thus
+//     warm-up runs (more until MS have passed) and N timed runs
+//     (process.hrtime.bigint() around each `await session.run()`), then releases the session.  times_ms thus
 //     include onnxruntime-node's JS/N-API overhead on top of ORT's own run
 //     time: ~50-70 us per run on this host for small tensors, ~0.5-2 ms for
 //     1x3x224x224-sized inputs/outputs; with "profile" the caller also gets
@@ -317,6 +319,10 @@ async function cmdTime(req) {
   if (typeof model !== 'string' || model === '') fail('"model" must be a path');
   if (!fs.existsSync(model)) fail(`model not found: ${model}`);
   const warmup = intField(req, 'warmup', 10, 0);
+  const warmupMs = req.warmup_ms === undefined ? 0 : req.warmup_ms;
+  if (typeof warmupMs !== 'number' || !(warmupMs >= 0 && warmupMs <= 60000)) {
+    fail('"warmup_ms" must be a number of milliseconds, 0 to 60000');
+  }
   const runs = intField(req, 'runs', 100, 1);
   const profile = req.profile === true;
   const optimized = req.optimized_model;
@@ -364,7 +370,13 @@ async function cmdTime(req) {
         fail(`ORT run failed: ${oneLine(e)}`);
       }
     };
-    for (let i = 0; i < warmup; i++) await run();
+    // warm-up: `warmup` runs and at least warmupMs
+    const w0 = process.hrtime.bigint();
+    let warmed = 0;
+    while (warmed < warmup || Number(process.hrtime.bigint() - w0) / 1e6 < warmupMs) {
+      await run();
+      warmed++;
+    }
     const times = new Array(runs);
     for (let i = 0; i < runs; i++) {
       const s = process.hrtime.bigint();
@@ -380,7 +392,7 @@ async function cmdTime(req) {
       const files = fs.readdirSync(profDir).filter((f) => f.endsWith('.json'));
       if (files.length !== 1) fail(`expected one profiler file in ${profDir}, found ${files.length}`);
       const events = JSON.parse(fs.readFileSync(path.join(profDir, files[0]), 'utf8'));
-      const red = reduceProfile(events, warmup, runs);
+      const red = reduceProfile(events, warmed, runs);
       ans.profile = red.profile;
       ans.run_us = red.runUs;
       if (red.warning) ans.profile_warning = red.warning;

@@ -57,6 +57,27 @@ check "push + per-run measure exits 0" test $? -eq 0
 check "pushed file was timed" test -f "$T/dev/nasbench201.onnx"
 check "per-run latency is the tool's" expect "$T/b.jsonl" 1
 
+# 2b. warm-up lasts --warmup-ms as well as --warmup runs: one round of a
+#    model is its discarded first visit (1 run after warm-up) and 2 timed
+#    runs, so 3 runs without warm-up; 300 ms of warm-up adds runs (each
+#    here a shell of a few ms) until 300 ms have passed, twice
+count_runs() {   # count_runs WARMUP_MS -> how many times the tool ran
+    rm -f "$T/count"
+    nice -n 19 "$BUILD" measure --backend cmd --cmd "sh -c 'echo >>\"\$0\"; sh \"\$1\" \"\$2\"' '$T/count' '$FAKE' {model}" \
+        --regex "$RE" --unit us --rounds 1 --extra-rounds 0 --quiet --warmup 0 --warmup-ms "$1" --runs 2 \
+        --out "$T/w.jsonl" "$T/m/nasbench201.onnx" 2>"$T/w.err" || echo "exit $?" >&2
+    wc -l <"$T/count"
+}
+n0=$(count_runs 0) n300=$(count_runs 300)
+echo "  runs of the tool: $n0 with --warmup-ms 0, $n300 with 300"
+check "--warmup-ms 0: no warm-up runs" test "$n0" -eq 3
+check "--warmup-ms 300: warm-up runs until 300 ms" test "$n300" -gt 6
+check "--warmup-ms in the protocol" grep -q '"protocol":"rounds=1 warmup=0 warmup_ms=300 runs=2 ' "$T/w.jsonl"
+nice -n 19 "$BUILD" measure --backend cmd --cmd "sh x" --regex "$RE" --warmup-ms -1 \
+    --out "$T/w2.jsonl" "$T/m/nasbench201.onnx" 2>"$T/w2.err"
+check "--warmup-ms -1: exit 1" test $? -eq 1
+check "--warmup-ms -1: message" grep -q -- "--warmup-ms needs milliseconds from 0 to 60000" "$T/w2.err"
+
 # 3. a failing command: exit 2, its last line shown, no record
 nice -n 19 "$BUILD" measure --backend cmd --cmd "sh '$FAKE' {model} --fail" --regex "$RE" \
     --per-call $Q --out "$T/c.jsonl" "$T/m/nasbench201.onnx" 2>"$T/c.err"

@@ -157,6 +157,13 @@ jcheck "time matmul: dynamic batch -> 1, no profile key" "a.ok === true && a.tim
 req "{\"cmd\":\"time\",\"model\":\"$TMP/matmul.onnx\",\"inputs\":{\"x\":[4,64]},\"warmup\":0,\"runs\":3,\"profile\":true}"
 jcheck "time matmul: given batch 4, warmup 0, profile" "a.ok === true && JSON.stringify(a.input_shapes.x) === '[4,64]' && a.run_us.length === 3 && a.profile.some(e => e.op_name === 'MatMul' && JSON.stringify(e.output_shapes) === '[{\"float\":[4,32]}]')"
 
+# warm-up by time as well as by count: the profile still keeps only the
+# timed runs (the extra warm-up runs are not mistaken for them)
+req "{\"cmd\":\"time\",\"model\":\"$TMP/matmul.onnx\",\"warmup\":0,\"warmup_ms\":50,\"runs\":3,\"profile\":true}"
+jcheck "time matmul: warmup_ms 50 with profile" "a.ok === true && a.times_ms.length === 3 && a.run_us.length === 3 && !a.profile_warning && a.profile.every(e => e.run >= 0 && e.run < 3)"
+req "{\"cmd\":\"time\",\"model\":\"$TMP/matmul.onnx\",\"warmup_ms\":-1}"
+jcheck "warmup_ms -1 -> error" "a.ok === false && /warmup_ms/.test(a.error)"
+
 # ---------------------------------------------------- dynamic dims, dtypes
 req "{\"cmd\":\"time\",\"model\":\"$TMP/dyn.onnx\",\"runs\":2}"
 jcheck "dynamic non-batch dim without shape -> error" "a.ok === false && /dynamic/.test(a.error)"

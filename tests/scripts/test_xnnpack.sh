@@ -41,7 +41,7 @@ assert {r["model"] for r in recs} == {sys.argv[2] + "/conv_bn_relu.onnx",
 for r in recs:
     assert r["backend"] == "xnnpack" and r["threads"] == 1, r
     assert r["runtime"].startswith("XNNPACK ") and r["runtime"].endswith(", 1 thread"), r
-    assert r["cpu"] and r["date"] and r["protocol"], r
+    assert r["cpu"] and r["date"] and " warmup_ms=2 " in r["protocol"], r
     assert 0 < r["latency_ms"] < 1000 and r["spread"] >= 0, r
     assert len(r["round_min_ms"]) == 1 and "profile" not in r, r
 EOF
