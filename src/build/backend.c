@@ -1,6 +1,7 @@
 /* backend.c -- the measuring backends by name (see backend.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 
@@ -39,10 +40,23 @@ int backend_init(Backend *b, const char *name)
 {
     memset(b, 0, sizeof *b);
     b->cpu = -1;
+    b->warmup_ms = BACKEND_WARMUP_MS;
     for (int i = 0; i < NBACKENDS; i++)
         if (strcmp(name, backends[i].name) == 0)
             return backends[i].init(b);
     return -1;
+}
+
+double backend_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+int backend_warming(const Backend *b, int done, int warmup, double start_ms)
+{
+    return done < warmup || backend_now_ms() - start_ms < b->warmup_ms;
 }
 
 const char *backend_names(void)

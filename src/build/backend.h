@@ -47,7 +47,8 @@ struct Backend {
     int cpu;                /* pin to this CPU, -1 for none */
     /* Warm-up lasts at least this long too (ms), besides `warmup` runs: a
      * kernel of a few us timed right after a bigger model runs slower for
-     * about a millisecond (measure --warmup-ms). */
+     * about a millisecond (measure --warmup-ms; backend_init sets
+     * BACKEND_WARMUP_MS). */
     double warmup_ms;
     const CmdOptions *cmd;  /* the cmd backend's settings (NULL for the others) */
     void *state;
@@ -55,6 +56,13 @@ struct Backend {
 
 /* Fills b for a backend name (the table in backend.c); -1 when unknown. */
 int backend_init(Backend *b, const char *name);
+/* The default warm-up time per visit, ms (measure --warmup-ms). */
+#define BACKEND_WARMUP_MS 2.0
+/* A monotonic clock, ms. */
+double backend_now_ms(void);
+/* Whether a visit that started warming up at start_ms and has done `done`
+ * warm-up runs needs another: until `warmup` runs and b->warmup_ms. */
+int backend_warming(const Backend *b, int done, int warmup, double start_ms);
 /* "ort, xnnpack": the names backend_init knows, for messages. */
 const char *backend_names(void);
 

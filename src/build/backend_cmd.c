@@ -612,8 +612,8 @@ static int cmd_time(Backend *b, const MeasureItem *it, int warmup, int runs,
             times_ms[i] = ms;
         return 0;
     }
-    double start = now_s();
-    for (int i = 0; i < warmup || (now_s() - start) * 1e3 < b->warmup_ms; i++)
+    double start = backend_now_ms();
+    for (int i = 0; backend_warming(b, i, warmup, start); i++)
         if ((rc = run_once(b, it->path, &ms, err, errlen)))
             return rc;
     for (int i = 0; i < runs; i++)

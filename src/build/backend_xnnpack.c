@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <xnnpack.h>
 
@@ -1097,13 +1096,6 @@ static int item_specs(const MeasureItem *it, InputSpec *specs, int max)
     return n;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int xnn_open(Backend *b, char *err, size_t errlen)
 {
     enum xnn_status s = xnn_initialize(NULL);
@@ -1168,15 +1160,15 @@ static int xnn_time(Backend *b, const MeasureItem *it, int warmup, int runs,
     if (rc)
         return rc > 0 ? 1 : -1;
     /* warm-up: `warmup` runs and at least b->warmup_ms, then the timed runs */
-    double start = now_ms();
-    for (int i = 0; i < warmup || now_ms() - start < b->warmup_ms; i++)
+    double start = backend_now_ms();
+    for (int i = 0; backend_warming(b, i, warmup, start); i++)
         if (invoke(&bt, err, errlen))
             return 1;
     for (int i = 0; i < runs; i++) {
-        double t0 = now_ms();
+        double t0 = backend_now_ms();
         if (invoke(&bt, err, errlen))
             return 1;
-        times_ms[i] = now_ms() - t0;
+        times_ms[i] = backend_now_ms() - t0;
     }
     built_free(&bt);
     return 0;

@@ -323,7 +323,6 @@ int detect_rules_main(int argc, char **argv)
     if (cmd_options_check(&co, backend, "nnmeter-build detect-rules"))
         return 1;
     b.cmd = &co;
-    b.warmup_ms = 2;    /* as measure: a tiny op timed after a bigger one runs slow */
     char dir[512];
     snprintf(dir, sizeof dir, "%s", work ? work : "/tmp/nnmeter-detect-rules");
     if (mkdir(dir, 0755) && errno != EEXIST) {

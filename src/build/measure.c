@@ -529,9 +529,17 @@ static int parse_int(const char *s, const char *flag, int lo, int *out)
     return 0;
 }
 
+/* A whole argument as a number: 0, or -1 when it is not one. */
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    return *end || end == s ? -1 : 0;
+}
+
 int measure_main(int argc, char **argv)
 {
-    MeasureOpts o = {.rounds = 15, .warmup = 5, .warmup_ms = 2, .runs = 20, .max_spread = 0.05,
+    MeasureOpts o = {.rounds = 15, .warmup = 5, .warmup_ms = BACKEND_WARMUP_MS, .runs = 20, .max_spread = 0.05,
                      .extra_rounds = 0, .profile_runs = 10, .profile_rounds = 6,
                      .cpu = -1};
     const char *backend = NULL, *out = NULL;
@@ -568,26 +576,20 @@ int measure_main(int argc, char **argv)
         case 'p': bad = parse_int(optarg, "--profile-runs", 0, &o.profile_runs); break;
         case 'P': bad = parse_int(optarg, "--profile-rounds", 1, &o.profile_rounds); break;
         case 'c': bad = parse_int(optarg, "--cpu", 0, &o.cpu); break;
-        case 'W': {
-            char *end;
-            o.warmup_ms = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.warmup_ms >= 0 && o.warmup_ms <= 60000)) {
+        case 'W':
+            if (parse_num(optarg, &o.warmup_ms) || !(o.warmup_ms >= 0 && o.warmup_ms <= 60000)) {
                 fprintf(stderr, "nnmeter-build measure: --warmup-ms needs milliseconds from 0 "
                                 "to 60000, e.g. 2\n");
                 return EXIT_USAGE;
             }
             break;
-        }
-        case 's': {
-            char *end;
-            o.max_spread = strtod(optarg, &end);
-            if (*end || end == optarg || o.max_spread <= 0) {
+        case 's':
+            if (parse_num(optarg, &o.max_spread) || o.max_spread <= 0) {
                 fprintf(stderr, "nnmeter-build measure: --max-spread needs a positive "
                                 "number, e.g. 0.05\n");
                 return EXIT_USAGE;
             }
             break;
-        }
         case 'q': o.quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         case ':':

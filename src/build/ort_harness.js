@@ -41,10 +41,11 @@
 //     optimizations), feeds it random data of each input's dtype (floats in
 //     [-1,1), integers in [0,4), bools 0/1; same data for every run), does W
 //     warm-up runs (more until MS have passed) and N timed runs
-//     (process.hrtime.bigint() around each `await session.run()`), then releases the session.  times_ms thus
-//     include onnxruntime-node's JS/N-API overhead on top of ORT's own run
-//     time: ~50-70 us per run on this host for small tensors, ~0.5-2 ms for
-//     1x3x224x224-sized inputs/outputs; with "profile" the caller also gets
+//     (process.hrtime.bigint() around each `await session.run()`), then
+//     releases the session.  times_ms thus include onnxruntime-node's
+//     JS/N-API overhead on top of ORT's own run time: ~50-70 us per run on
+//     this host for small tensors, ~0.5-2 ms for 1x3x224x224-sized
+//     inputs/outputs; with "profile" the caller also gets
 //     ORT's own per-run time (run_us) to compare against.
 //     create_ms is the session creation time (the first session in a process
 //     also pays ORT's one-time start-up, ~40 ms here); total_ms covers
