@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_predictors.sh BINARY SRCDIR -- the shipped ort-cpu predictors give
 # every kernel a latency and a sane total; a per-unit target predicts
-# exp(tree) x unit; a corrupt, missing or
+# exp(tree) x unit (conv: MFLOPs, gap: input elements); a corrupt, missing or
 # other-format predictor file gives one message naming the file and the
 # fix, and the analyzer still works for the other devices.
 set -uo pipefail
@@ -82,6 +82,33 @@ NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2
 grep -q "conv.json' has target 'log_ms_per_unit' (unit 'teraflops')" "$tmp/out" "$tmp/err" && ok ||
     { bad "unknown unit not named"; cat "$tmp/err"; }
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
+# the global pools' unit, in_k (thousands of input elements): with one
+# leaf of 0 and base ln(0.001), a gap kernel predicts 0.001 ms per 1,000
+# input elements (resnet's 512 x 6 x 6 map: 0.018 ms)
+/usr/bin/python3 - "$tmp/data/predictors/ort-cpu" <<'PY'
+import json, math, sys
+d = sys.argv[1]
+p = json.load(open(d + "/gap.json"))
+assert p["features"] == ["hin", "win", "c", "in_k"], p["features"]
+p.update(target="log_ms_per_unit", unit="in_k",
+         members=[{"base": math.log(0.001), "trees": [{"f": [-1], "t": [0], "l": [-1], "r": [-1], "v": [0]}]}])
+json.dump(p, open(d + "/gap.json", "w"), separators=(",", ":"))
+m = json.load(open(d + "/meta.json"))
+m["overhead"].update(ms_per_act_mb=0, ms_per_param_mb=0)
+json.dump(m, open(d + "/meta.json", "w"), separators=(",", ":"))
+PY
+NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/g.json" 2>"$tmp/err"
+/usr/bin/python3 - "$tmp/g.json" <<'PY' && ok || bad "gap per-unit target (in_k)"
+import json, math, sys
+ks = [k for k in json.load(open(sys.argv[1]))["devices"][0]["kernels"] if k["predictor"] == "gap"]
+assert ks, "no gap kernels"
+for k in ks:
+    elems = k["bytes"] / 4 - math.prod(k["output_shape"])   # fp32 input read, output written
+    want = 0.001 * elems / 1e3
+    assert abs(k["latency_ms"] - want) <= 1e-6 * want, (k["name"], k["latency_ms"], want)
+print("  %d gap kernels at 0.001 ms per 1,000 input elements" % len(ks))
+PY
+cp "$src/predictors/ort-cpu/gap.json" "$tmp/data/predictors/ort-cpu/gap.json"
 # the FC context feature (model_wmb, the 7th): the whole model's weights in
 # MB.  One tree splits on it just below, then just above the model's own
 # weight MB: the FC kernels must take the right leaf, then the left one.
