@@ -54,18 +54,24 @@ PY
 cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
 # a per-unit target: the tree gives log(ms per MFLOP); with one leaf of 0
 # and base ln(0.01), every conv kernel must predict 0.01 ms per MFLOP
-cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
-/usr/bin/python3 - "$tmp/data/predictors/ort-cpu" <<'PY'
+# per_unit KEY UNIT MS: KEY's predictor in the data dir becomes one leaf of
+# 0 on base ln(MS) with a per-UNIT target, and the in-model costs 0, so
+# each KEY kernel must predict MS per unit exactly
+per_unit() {
+    cp "$src/predictors/ort-cpu/$1.json" "$tmp/data/predictors/ort-cpu/$1.json"
+    /usr/bin/python3 - "$tmp/data/predictors/ort-cpu" "$@" <<'PY'
 import json, math, sys
-d = sys.argv[1]
-p = json.load(open(d + "/conv.json"))
-p.update(target="log_ms_per_unit", unit="mflops",
-         members=[{"base": math.log(0.01), "trees": [{"f": [-1], "t": [0], "l": [-1], "r": [-1], "v": [0]}]}])
-json.dump(p, open(d + "/conv.json", "w"), separators=(",", ":"))
+d, key, unit, ms = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+p = json.load(open(d + "/" + key + ".json"))
+p.update(target="log_ms_per_unit", unit=unit,
+         members=[{"base": math.log(ms), "trees": [{"f": [-1], "t": [0], "l": [-1], "r": [-1], "v": [0]}]}])
+json.dump(p, open(d + "/" + key + ".json", "w"), separators=(",", ":"))
 m = json.load(open(d + "/meta.json"))
 m["overhead"].update(ms_per_act_mb=0, ms_per_param_mb=0)
 json.dump(m, open(d + "/meta.json", "w"), separators=(",", ":"))
 PY
+}
+per_unit conv mflops 0.01
 NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/u.json" 2>"$tmp/err"
 /usr/bin/python3 - "$tmp/u.json" <<'PY' && ok || bad "per-unit target"
 import json, sys
@@ -85,18 +91,9 @@ cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 # the global pools' unit, in_k (thousands of input elements): with one
 # leaf of 0 and base ln(0.001), a gap kernel predicts 0.001 ms per 1,000
 # input elements (resnet's 512 x 6 x 6 map: 0.018 ms)
-/usr/bin/python3 - "$tmp/data/predictors/ort-cpu" <<'PY'
-import json, math, sys
-d = sys.argv[1]
-p = json.load(open(d + "/gap.json"))
-assert p["features"] == ["hin", "win", "c", "in_k"], p["features"]
-p.update(target="log_ms_per_unit", unit="in_k",
-         members=[{"base": math.log(0.001), "trees": [{"f": [-1], "t": [0], "l": [-1], "r": [-1], "v": [0]}]}])
-json.dump(p, open(d + "/gap.json", "w"), separators=(",", ":"))
-m = json.load(open(d + "/meta.json"))
-m["overhead"].update(ms_per_act_mb=0, ms_per_param_mb=0)
-json.dump(m, open(d + "/meta.json", "w"), separators=(",", ":"))
-PY
+grep -q '"features":\["hin","win","c","in_k"\]' "$src/predictors/ort-cpu/gap.json" && ok ||
+    bad "gap.json does not list hin, win, c, in_k"
+per_unit gap in_k 0.001
 NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/g.json" 2>"$tmp/err"
 /usr/bin/python3 - "$tmp/g.json" <<'PY' && ok || bad "gap per-unit target (in_k)"
 import json, math, sys
