@@ -93,6 +93,8 @@ cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 # input elements (resnet's 512 x 6 x 6 map: 0.018 ms)
 grep -q '"features":\["hin","win","c","in_k"\]' "$src/predictors/ort-cpu/gap.json" && ok ||
     bad "gap.json does not list hin, win, c, in_k"
+grep -q '"features":\["hin","win","c","k","stride","hout","wout","is_max","reads_k"\]' \
+    "$src/predictors/ort-cpu/maxpool.json" && ok || bad "maxpool.json does not end its features with reads_k"
 per_unit gap in_k 0.001
 NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/g.json" 2>"$tmp/err"
 /usr/bin/python3 - "$tmp/g.json" <<'PY' && ok || bad "gap per-unit target (in_k)"
