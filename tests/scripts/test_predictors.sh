@@ -71,17 +71,27 @@ m["overhead"].update(ms_per_act_mb=0, ms_per_param_mb=0)
 json.dump(m, open(d + "/meta.json", "w"), separators=(",", ":"))
 PY
 }
-per_unit conv mflops 0.01
-NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/u.json" 2>"$tmp/err"
-/usr/bin/python3 - "$tmp/u.json" <<'PY' && ok || bad "per-unit target"
-import json, sys
-ks = [k for k in json.load(open(sys.argv[1]))["devices"][0]["kernels"] if k["predictor"] == "conv"]
-assert ks, "no conv kernels"
+# check_per_unit KEY MS: the report's KEY kernels each predict MS per unit
+# (conv: MFLOPs; gap: thousands of input elements, the fp32 bytes read
+# less the output written)
+check_per_unit() {
+    NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" \
+        >"$tmp/u.json" 2>"$tmp/err"
+    /usr/bin/python3 - "$tmp/u.json" "$@" <<'PY'
+import json, math, sys
+key, ms = sys.argv[2], float(sys.argv[3])
+ks = [k for k in json.load(open(sys.argv[1]))["devices"][0]["kernels"] if k["predictor"] == key]
+assert ks, "no %s kernels" % key
 for k in ks:
-    want = 0.01 * k["flops"] / 1e6
+    units = (k["flops"] / 1e6 if key == "conv"
+             else (k["bytes"] / 4 - math.prod(k["output_shape"])) / 1e3)
+    want = ms * units
     assert abs(k["latency_ms"] - want) <= 1e-6 * want, (k["name"], k["latency_ms"], want)
-print("  %d conv kernels at 0.01 ms/MFLOP" % len(ks))
+print("  %d %s kernels at %g ms per unit" % (len(ks), key, ms))
 PY
+}
+per_unit conv mflops 0.01
+check_per_unit conv 0.01 && ok || bad "per-unit target"
 # a unit this build has no feature for: named, with the fix
 sed -i 's/"unit":"mflops"/"unit":"teraflops"/' "$tmp/data/predictors/ort-cpu/conv.json"
 NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2>"$tmp/err"
@@ -96,17 +106,7 @@ grep -q '"features":\["hin","win","c","in_k"\]' "$src/predictors/ort-cpu/gap.jso
 grep -q '"features":\["hin","win","c","k","stride","hout","wout","is_max","reads_k"\]' \
     "$src/predictors/ort-cpu/maxpool.json" && ok || bad "maxpool.json does not end its features with reads_k"
 per_unit gap in_k 0.001
-NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/g.json" 2>"$tmp/err"
-/usr/bin/python3 - "$tmp/g.json" <<'PY' && ok || bad "gap per-unit target (in_k)"
-import json, math, sys
-ks = [k for k in json.load(open(sys.argv[1]))["devices"][0]["kernels"] if k["predictor"] == "gap"]
-assert ks, "no gap kernels"
-for k in ks:
-    elems = k["bytes"] / 4 - math.prod(k["output_shape"])   # fp32 input read, output written
-    want = 0.001 * elems / 1e3
-    assert abs(k["latency_ms"] - want) <= 1e-6 * want, (k["name"], k["latency_ms"], want)
-print("  %d gap kernels at 0.001 ms per 1,000 input elements" % len(ks))
-PY
+check_per_unit gap 0.001 && ok || bad "gap per-unit target (in_k)"
 cp "$src/predictors/ort-cpu/gap.json" "$tmp/data/predictors/ort-cpu/gap.json"
 # the FC context feature (model_wmb, the 7th): the whole model's weights in
 # MB.  One tree splits on it just below, then just above the model's own
