@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -247,13 +246,6 @@ typedef struct {
     int exec_errno;           /* execvp failed with this (0: it ran) */
 } RunResult;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Runs argv with output captured and a time limit.  0, or -1 with err when
  * the run could not be started at all (pipes, fork). */
 static int run_capture(char *const argv[], int cpu, int timeout_s, RunResult *r, char *err,
@@ -313,12 +305,12 @@ static int run_capture(char *const argv[], int cpu, int timeout_s, RunResult *r,
     }
     size_t cap = 65536;
     r->out = malloc(cap);
-    double deadline = now_s() + timeout_s;
+    double deadline = backend_now_ms() / 1e3 + timeout_s;
     /* read until EOF, or until the child has exited and its output is
      * drained: a daemon it started (adb's server) may hold the pipe open */
     int exited = 0;
     for (;;) {
-        double left = deadline - now_s();
+        double left = deadline - backend_now_ms() / 1e3;
         if (left <= 0 && !exited) {
             r->timed_out = 1;
             break;
