@@ -231,20 +231,22 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
         int64_t ks[2] = {1, 1}, st[2] = {1, 1};
         node_attr_ints(an, "kernel_shape", ks, 2);
         node_attr_ints(an, "strides", st, 2);
-        /* reads_k, thousands of window reads (output elements x k x k):
-         * the unit of a per-read target (XNNPACK's pools: cross-validated
-         * 68% -> 92%) */
+        /* reads_k, thousands of window reads (output elements, batch
+         * included, x k x k): the unit of a per-read target (XNNPACK's
+         * pools: cross-validated 68% -> 92%) */
         double v[9] = {dim(x, 2), dim(x, 3), dim(x, 1), (double)ks[0], (double)st[0],
                        dim(out, 2), dim(out, 3), strcmp(an->op, "MaxPool") == 0,
-                       dim(out, 1) * dim(out, 2) * dim(out, 3) * (double)(ks[0] * ks[1]) / 1e3};
+                       numel_k(out) * (double)(ks[0] * ks[1])};
         memcpy(f->v, v, sizeof v);
         break;
     }
     case FAM_GPOOL: {
         /* in_k, thousands of input elements: the unit of a per-element
          * target (train), which trees on H, W, C alone could not learn
-         * across sizes (XNNPACK's gaps: cross-validated 71% -> 89%) */
-        double v[4] = {dim(x, 2), dim(x, 3), dim(x, 1), dim(x, 1) * dim(x, 2) * dim(x, 3) / 1e3};
+         * across sizes (XNNPACK's gaps: cross-validated 71% -> 89%).  The
+         * batch counts, as in the elementwise in_k: a batch of 8 reads 8
+         * maps, and the per-unit prediction grows with it */
+        double v[4] = {dim(x, 2), dim(x, 3), dim(x, 1), numel_k(x)};
         memcpy(f->v, v, sizeof v);
         break;
     }

@@ -75,7 +75,8 @@ PY
 # (conv: MFLOPs; gap: thousands of input elements, the fp32 bytes read
 # less the output written)
 check_per_unit() {
-    NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" \
+    # shellcheck disable=SC2086  # REPORT_ARGS: extra report options, split on purpose
+    NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu ${REPORT_ARGS:-} "$model" \
         >"$tmp/u.json" 2>"$tmp/err"
     /usr/bin/python3 - "$tmp/u.json" "$@" <<'PY'
 import json, math, sys
@@ -107,6 +108,9 @@ grep -q '"features":\["hin","win","c","k","stride","hout","wout","is_max","reads
     "$src/predictors/ort-cpu/maxpool.json" && ok || bad "maxpool.json does not end its features with reads_k"
 per_unit gap in_k 0.001
 check_per_unit gap 0.001 && ok || bad "gap per-unit target (in_k)"
+# a batch of 2 reads twice the elements: twice the time, not the same
+REPORT_ARGS="--input input=2x3x192x192" check_per_unit gap 0.001 && ok ||
+    bad "gap per-unit target at batch 2 (in_k must count the batch)"
 cp "$src/predictors/ort-cpu/gap.json" "$tmp/data/predictors/ort-cpu/gap.json"
 # the FC context feature (model_wmb, the 7th): the whole model's weights in
 # MB.  One tree splits on it just below, then just above the model's own
