@@ -19,6 +19,10 @@ profiles, and does a different reduction of the rounds help?  (README,
       model's latency (the mean of the two lowest): how many rounds come
       within 10% of it, and the mean ratio per round -- whether slow rounds
       are slow moments of the host (all models of a round) or visits.
+  truths A.jsonl[.gz] B.jsonl[.gz] [N]   A's latencies remade from its first
+      N round minima (the mean of the two lowest; default all) against B's
+      latencies: the median ratio and the share within 10% -- how much
+      more rounds move a measurement, apart from the host.
 """
 import gzip
 import json
@@ -185,11 +189,28 @@ def rounds_study(measured):
                                                for i in range(n)))
 
 
+def read_records(path):
+    op = gzip.open if path.endswith(".gz") else open
+    with op(path, "rt") as f:
+        return {x["model"]: x for x in map(json.loads, f) if "model" in x}
+
+
+def truths(a_path, b_path, n):
+    a, b = read_records(a_path), read_records(b_path)
+    ratios = [mean_two_lowest(a[m]["round_min_ms"][:n] if n else a[m]["round_min_ms"]) /
+              b[m]["latency_ms"] for m in a if m in b]
+    print("%d models: median ratio %.3f, %.1f%% within 10%%" %
+          (len(ratios), statistics.median(ratios),
+           100 * sum(abs(r - 1) <= 0.10 for r in ratios) / len(ratios)))
+
+
 def main():
     if len(sys.argv) > 3 and sys.argv[1] == "measure":
         measure(int(sys.argv[2]), sys.argv[3], sys.argv[4:])
     elif len(sys.argv) == 4 and sys.argv[1] == "floor":
         floor(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "truths":
+        truths(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else 0)
     elif len(sys.argv) == 3 and sys.argv[1] == "rounds":
         rounds_study(sys.argv[2])
     else:
