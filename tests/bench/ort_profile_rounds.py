@@ -130,6 +130,13 @@ def kernel_times(rounds, how):
     raise SystemExit("unknown reduction " + how)
 
 
+def read_records(path):
+    """Measurement records by model (plain or gzipped JSON lines)."""
+    op = gzip.open if path.endswith(".gz") else open
+    with op(path, "rt") as f:
+        return {x["model"]: x for x in map(json.loads, f) if "model" in x}
+
+
 def labels(times, latency):
     deb = {n: max(v - PROFILER_COST_MS, 0.25 * v) for n, v in times.items()}
     s = sum(deb.values())
@@ -137,12 +144,7 @@ def labels(times, latency):
 
 
 def floor(path, measured):
-    lat = {}
-    with gzip.open(measured, "rt") as f:
-        for line in f:
-            x = json.loads(line)
-            if "model" in x:
-                lat[x["model"]] = x["latency_ms"]
+    lat = {m: x["latency_ms"] for m, x in read_records(measured).items()}
     by_model = {}
     with open(path) as f:
         for line in f:
@@ -174,12 +176,8 @@ def floor(path, measured):
 
 
 def rounds_study(measured):
-    ratios = []
-    with gzip.open(measured, "rt") as f:
-        for line in f:
-            x = json.loads(line)
-            if "model" in x:
-                ratios.append([m / x["latency_ms"] for m in x["round_min_ms"]])
+    ratios = [[m / x["latency_ms"] for m in x["round_min_ms"]]
+              for x in read_records(measured).values()]
     n = min(len(r) for r in ratios)
     flat = [v for r in ratios for v in r[:n]]
     print("%d models x %d rounds: %.1f%% of round minima within 10%% of the latency, "
@@ -187,12 +185,6 @@ def rounds_study(measured):
                                  statistics.median(flat)))
     print("mean ratio per round: " + " ".join("%.2f" % statistics.mean(r[i] for r in ratios)
                                                for i in range(n)))
-
-
-def read_records(path):
-    op = gzip.open if path.endswith(".gz") else open
-    with op(path, "rt") as f:
-        return {x["model"]: x for x in map(json.loads, f) if "model" in x}
 
 
 def truths(a_path, b_path, n):
