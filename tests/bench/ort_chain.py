@@ -26,6 +26,9 @@ import sys
 
 import onnx
 
+# the record reader and match.h's run cost, shared with the profile study
+from ort_profile_rounds import RUN_COST_MS, read_records
+
 
 def dims(value_info):
     return [d.dim_value for d in value_info.type.tensor_type.shape.dim]
@@ -101,8 +104,7 @@ def share(split_dir):
 
 
 def latencies(path):
-    with open(path) as f:
-        return {x["model"]: x["latency_ms"] for x in map(json.loads, f) if "model" in x}
+    return {m: x["latency_ms"] for m, x in read_records(path).items()}
 
 
 def per_kernel(lat, r1, r2):
@@ -112,7 +114,7 @@ def per_kernel(lat, r1, r2):
         if model.endswith(tail):
             t2 = lat.get(model[:-len(tail)] + "_R%d.onnx" % r2)
             if t2 is not None:
-                lone = t1 - 0.045 if r1 == 1 else float("nan")
+                lone = t1 - RUN_COST_MS if r1 == 1 else float("nan")
                 out[model[:-len(tail)]] = ((t2 - t1) / (r2 - r1), lone)
     return out
 
