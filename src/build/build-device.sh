@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# build-device.sh [BUILD_DIR] [retrain] -- build the ort-cpu device's
-# predictors from nothing, on this host: models, measurements, kernel
+# build-device.sh [BUILD_DIR] [retrain] -- build an ONNX Runtime device's
+# predictors from nothing, on this host (NNMETER_DEVICE names the device,
+# default ort-cpu; its rules/NAME.rules must exist): models, measurements, kernel
 # samples, training, one adaptive round, evaluation.  With "retrain",
 # measure nothing: remake every model the data names (zoo, prior, and the
 # adaptive round's kernels from data/worst.jsonl) and train and evaluate
 # from the shipped measurements -- byte-identical ensembles.  Everything it measures lands in
-# predictors/ort-cpu/data/ (gzipped JSON lines), the trained ensembles and meta in
-# predictors/ort-cpu/, and a log with wall times in predictors/ort-cpu/build.log.
+# predictors/$dev/data/ (gzipped JSON lines), the trained ensembles and meta in
+# predictors/$dev/, and a log with wall times in predictors/$dev/build.log.
+# A device is one CPU: ort-cpu was measured on an AMD EPYC, ort-xeon on an
+# Intel Xeon (README, "Devices"); on another CPU, build a device of its own.
 #
 #   train  192 zoo models (16 families x 12, seed 100): whole-model latency
 #          and per-kernel profiles (96 of them put 81.2% of the validation
@@ -19,7 +22,7 @@
 # Whole models get measure's default 15 rounds; kernels 8 (they had 3);
 # profiles measure's default 6 rounds, per kernel the mean of the two lowest.
 set -euo pipefail
-dev=ort-cpu
+dev=${NNMETER_DEVICE:-ort-cpu}
 . "$(dirname "$0")/lib.sh"
 
 step "zoo: train (seed 100) and validation (seed 200) models"
@@ -54,10 +57,10 @@ step "measure: 48 validation models"
 keep "$data/val.jsonl"
 
 step "match + train (zoo profiles and prior kernels)"
-"$B" match --device ort-cpu --models "$work/models.jsonl" "$data/train.jsonl.gz" | tail -1 | tee -a "$log"
-"$B" match --device ort-cpu --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
+"$B" match --device $dev --models "$work/models.jsonl" "$data/train.jsonl.gz" | tail -1 | tee -a "$log"
+"$B" match --device $dev --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
     "$data/prior.jsonl.gz" | tail -1 | tee -a "$log"
-"$B" train --device ort-cpu --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+"$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 
 step "adaptive round: kernels around the worst predictions"
@@ -67,13 +70,13 @@ cp "$work/worst.jsonl" "$data/worst.jsonl"
 "$B" sample --around "$data/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
 "$B" measure --backend ort $pin --quiet $K --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
 keep "$data/adapt.jsonl"
-"$B" match --device ort-cpu --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
+"$B" match --device $dev --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
     "$data/prior.jsonl.gz" "$data/adapt.jsonl.gz" | tail -1 | tee -a "$log"
-"$B" train --device ort-cpu --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
+"$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --out "$out" | tee -a "$log"
 
 step "validation: second measurement (noise floor) and evaluation"
 "$B" measure --backend ort $pin --quiet --out "$data/val2.jsonl" "$work"/val/*.onnx
 keep "$data/val2.jsonl"
-"$B" eval --device ort-cpu --noise "$data/val2.jsonl.gz" "$data/val.jsonl.gz" | tee -a "$log"
-step "done: $(du -sh "$out" | cut -f1) in predictors/ort-cpu"
+"$B" eval --device $dev --noise "$data/val2.jsonl.gz" "$data/val.jsonl.gz" | tee -a "$log"
+step "done: $(du -sh "$out" | cut -f1) in predictors/$dev"

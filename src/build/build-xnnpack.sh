@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# build-xnnpack.sh [BUILD_DIR] [retrain] -- build the xnnpack-cpu device's
-# predictors from nothing, on this host.  With "retrain", measure nothing:
+# build-xnnpack.sh [BUILD_DIR] [retrain] -- build an XNNPACK device's
+# predictors from nothing, on this host (NNMETER_DEVICE names the device,
+# default xnnpack-cpu, the AMD EPYC one; xnnpack-xeon is the Intel Xeon one).  With "retrain", measure nothing:
 # remake every model the data names (zoo, split, prior, and the adaptive
 # rounds' kernels from the worst lists kept in data/) and train and
 # evaluate from the shipped measurements -- byte-identical ensembles.  XNNPACK (Debian's 2022 snapshot) has no
@@ -29,7 +30,7 @@
 # and weights).  The split manifest is not kept in data/: `sample --split`
 # rewrites it, byte for byte, from the same zoo models and rules.
 set -euo pipefail
-dev=xnnpack-cpu
+dev=${NNMETER_DEVICE:-xnnpack-cpu}
 . "$(dirname "$0")/lib.sh"
 families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mnasnet proxylessnas nasbench201"
 

@@ -176,7 +176,26 @@ typedef struct {
     int verbose;
     LatTable kernel_records;  /* records that were kernels measured alone */
     LatTable profiled;        /* profiled kernels' truths, "model#index" */
+    const char *path;         /* the dataset being read */
+    int warned_cpu;           /* its CPU differs from the predictors'; said once */
 } EvalCtx;
+
+/* A latency predictor is for one CPU: the same runtime ran the validation
+ * models 43% faster on an Intel Xeon than on the AMD EPYC the ort-cpu device
+ * was built on.  Comparing across machines is allowed (it is how that was
+ * found) but never silent. */
+static void warn_other_cpu(EvalCtx *c, const cJSON *rec)
+{
+    const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "cpu"));
+    const char *want = predictor_cpu(c->dev->pred);
+    if (c->warned_cpu || !cpu || !want[0] || strcmp(cpu, want) == 0)
+        return;
+    fprintf(stderr, "nnmeter-build eval: warning: '%s' was measured on '%s' but device '%s' "
+                    "was built on '%s': these figures compare two machines; build a device "
+                    "on this one (NNMETER_DEVICE=NAME src/build/build-device.sh)\n",
+            c->path, cpu, c->dev->name, want);
+    c->warned_cpu = 1;
+}
 
 /* The model a record measured, as the record ran it (its inputs), and the
  * device's view of it; NULL with err when the file is not the model the
@@ -206,6 +225,7 @@ static int eval_record(cJSON *rec, void *vctx)
     double truth = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
     if (!model || !(truth > 0))
         return 0;
+    warn_other_cpu(c, rec);
     char err[1024];
     DeviceView v;
     Graph *g = record_view(rec, c->dev, &v, err, sizeof err);
@@ -395,8 +415,11 @@ int eval_main(int argc, char **argv)
     }
     EvalCtx ctx = {.dev = &dev, .verbose = verbose};
     int rc = 0;
-    for (int a = optind; a < argc && rc == 0; a++)
+    for (int a = optind; a < argc && rc == 0; a++) {
+        ctx.path = argv[a];
+        ctx.warned_cpu = 0;
         rc = each_record(argv[a], eval_record, &ctx);
+    }
     if (rc == 0) {
         printf("%-16s %6s %10s %9s %9s %9s\n", "models", "n", "RMSE(ms)", "MAPE", "±5%",
                "±10%");

@@ -1,5 +1,5 @@
-# lib.sh -- what the device build scripts (build-device.sh for ort-cpu,
-# build-xnnpack.sh for xnnpack-cpu) share; sourced, not run.
+# lib.sh -- what the device build scripts (build-device.sh for ONNX Runtime
+# devices, build-xnnpack.sh for XNNPACK ones) share; sourced, not run.
 #
 # Before sourcing: set -euo pipefail, dev=<device>, and the script's
 # arguments in "$@" ([BUILD_DIR] [retrain]).  After: here (the repo), B
@@ -17,6 +17,10 @@ measure | retrain) ;;
 *) echo "usage: $0 [BUILD_DIR] [retrain]" >&2; exit 1 ;;
 esac
 B="$build/src/build/nnmeter-build"
+if [ ! -f "$here/rules/$dev.rules" ]; then
+    echo "$0: no rules/$dev.rules: write the device's fusion rules first (README, \"Devices\")" >&2
+    exit 1
+fi
 work=${NNMETER_WORK:-/tmp/nnmeter-build-$dev}
 out=$here/predictors/$dev
 data=$out/data

@@ -43,6 +43,16 @@ gzip -9nc "$tmp/a.jsonl" >"$tmp/a.jsonl.gz"
 "$nb" eval --device ort-cpu "$tmp/a.jsonl.gz" >"$tmp/evz" 2>"$tmp/err" &&
     cmp -s <(grep -v '^kernel shares' "$tmp/ev" | sed -n '/^models/,/^predicted/p') "$tmp/evz" && ok ||
     { bad "eval of the gzipped data differs"; cat "$tmp/err"; }
+# data measured on another CPU than the device's: the figures come, with
+# one warning naming both CPUs; on the device's own CPU, no warning
+sed 's/"cpu":"[^"]*"/"cpu":"Test CPU 9000"/' "$tmp/a.jsonl" >"$tmp/o.jsonl"
+"$nb" eval --device ort-cpu "$tmp/o.jsonl" >/dev/null 2>"$tmp/err" && ok || bad "eval, other CPU: exit"
+[ "$(grep -c "measured on 'Test CPU 9000' but device 'ort-cpu' was built on" "$tmp/err")" = 1 ] && ok ||
+    { bad "eval, other CPU: no single warning"; cat "$tmp/err"; }
+devcpu=$(sed -n 's/.*"cpu":"\([^"]*\)".*/\1/p' predictors/ort-cpu/meta.json)
+sed "s/\"cpu\":\"[^\"]*\"/\"cpu\":\"$devcpu\"/" "$tmp/a.jsonl" >"$tmp/s.jsonl"
+"$nb" eval --device ort-cpu "$tmp/s.jsonl" >/dev/null 2>"$tmp/err" && ! grep -q warning "$tmp/err" && ok ||
+    { bad "eval, same CPU: warned"; cat "$tmp/err"; }
 head -c $(($(stat -c %s "$tmp/a.jsonl.gz") / 2)) "$tmp/a.jsonl.gz" >"$tmp/cut.jsonl.gz"
 "$nb" eval --device ort-cpu "$tmp/cut.jsonl.gz" >/dev/null 2>"$tmp/err"
 rc=$?
