@@ -156,6 +156,7 @@ typedef struct {
     double latency;
     double act_mb, param_mb;  /* its kernels' memory traffic (kernel_traffic) */
     char runtime[128];
+    char cpu[128];            /* where it was measured: train names the device's CPU */
 } WholeRec;
 
 typedef struct {
@@ -224,9 +225,10 @@ static int write_split_models(FILE *mf, const char *manifest, const SplitData *s
         if (count[w] > 0 && missing[w] <= 1) {
             fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"label_sum_ms\":%.6f,"
                     "\"kernels\":%d,\"unmeasured\":%d,\"act_mb\":%.6f,\"param_mb\":%.6f,"
-                    "\"run_cost_ms\":%.6f,\"runtime\":\"%s\"}\n",
+                    "\"run_cost_ms\":%.6f,\"runtime\":\"%s\",\"cpu\":\"%s\"}\n",
                     sd->whole[w].model, sd->whole[w].latency, sum[w], count[w], missing[w],
-                    sd->whole[w].act_mb, sd->whole[w].param_mb, run_cost, sd->whole[w].runtime);
+                    sd->whole[w].act_mb, sd->whole[w].param_mb, run_cost, sd->whole[w].runtime,
+                    sd->whole[w].cpu);
             written++;
         }
     free(sum);
@@ -412,19 +414,22 @@ int match_main(int argc, char **argv)
                 if (mf) {
                     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
                     const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
+                    const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "cpu"));
                     fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
                             "\"reorder_ms\":%.6f,\"reorders\":%d,\"free_ms\":%.6f,"
                             "\"kernels\":%d,\"matched\":%d,\"events\":%d,"
-                            "\"truth_scale\":%.6f,\"run_cost_ms\":%.6f,\"runtime\":\"%s\"}\n",
+                            "\"truth_scale\":%.6f,\"run_cost_ms\":%.6f,\"runtime\":\"%s\","
+                            "\"cpu\":\"%s\"}\n",
                             model, lat, m.kernel_sum_ms, m.reorder_ms, m.reorders, m.free_ms,
                             m.nkernels, m.agree, m.events, scale, MATCH_RUN_COST_MS,
-                            rt ? rt : "");
+                            rt ? rt : "", cpu ? cpu : "");
                 }
             }
             else if (split || !cJSON_GetObjectItem(rec, "profile") ||
                      cJSON_IsNull(cJSON_GetObjectItem(rec, "profile"))) {
                 double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
                 const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
+                const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "cpu"));
                 double label = match_alone_truth(lat, run_cost);
                 if (v.part.nkernels == 1 &&
                     (!kf || write_alone_sample(kf, g, &v, model, label) == 0)) {
@@ -445,8 +450,9 @@ int match_main(int argc, char **argv)
                         wr->act_mb += act;
                         wr->param_mb += param;
                     }
-                    snprintf(sd.whole[sd.nwhole++].runtime, sizeof sd.whole->runtime, "%s",
-                             rt ? rt : "");
+                    snprintf(wr->runtime, sizeof wr->runtime, "%s", rt ? rt : "");
+                    snprintf(wr->cpu, sizeof wr->cpu, "%s", cpu ? cpu : "");
+                    sd.nwhole++;
                 }
             }
             match_free(&m);

@@ -34,7 +34,7 @@ static const TypeFamily type_families[] = {
 static const char *const conv_names[] = {
     "hin", "win", "cin", "cout", "kh", "kw", "stride", "groups", "hout", "wout",
     "mflops", "kparams", "in_kb", "out_kb", "fused_add", "fused_act", "aligned8",
-    "cin_per_group"};
+    "cin_per_group", "aligned16"};
 static const char *const fc_names[] = {"rows", "cin", "cout", "mflops", "kparams", "fused_act",
                                        "model_wmb"};
 static const char *const matmul_names[] = {"batch", "m", "k", "n", "mflops"};
@@ -59,7 +59,7 @@ static const struct {
     int unit;
     int context;
 } families[FAM_COUNT] = {
-    [FAM_CONV] = {"conv", conv_names, 18, 10, 0},
+    [FAM_CONV] = {"conv", conv_names, 19, 10, 0},
     [FAM_FC] = {"fc", fc_names, 7, 3, 1},
     [FAM_MATMUL] = {"matmul", matmul_names, 5, 4, 0},
     [FAM_POOL] = {"pool", pool_names, 9, 8, 0},
@@ -154,16 +154,21 @@ static void conv_features(const Graph *g, const NormGraph *ng, const Kernel *k, 
     int64_t st[2] = {1, 1};
     node_attr_ints(n, "strides", st, 2);
     static const char *const add_tok[] = {"add"};
-    /* ORT on x86 runs convs whose channels are multiples of 8 in its
-     * blocked NCHWc layout, others in plain NCHW: two different kernels */
+    /* ORT on x86 runs convs whose channels are multiples of its NCHWc
+     * block in that blocked layout, others in plain NCHW: two different
+     * kernels.  The block is 8 channels with AVX2 (ort-cpu's EPYC), 16 with
+     * AVX-512 (ort-xeon): both flags, and each device's trees use its own
+     * (aligned16 came last so that older predictor files, trained on the
+     * first 18 features, still read as a prefix). */
     double group = (double)node_attr_int(n, "group", 1);
     double aligned = (int64_t)dim(x, 1) % 8 == 0 && (int64_t)dim(y, 1) % 8 == 0;
-    double v[18] = {dim(x, 2), dim(x, 3), dim(x, 1), dim(y, 1), dim(w, 2), dim(w, 3),
+    double aligned16 = (int64_t)dim(x, 1) % 16 == 0 && (int64_t)dim(y, 1) % 16 == 0;
+    double v[19] = {dim(x, 2), dim(x, 3), dim(x, 1), dim(y, 1), dim(w, 2), dim(w, 3),
                     (double)st[0], (double)node_attr_int(n, "group", 1), dim(y, 2), dim(y, 3),
                     c->flops / 1e6, (double)c->params / 1e3,
                     numel_k(x) * 4, numel_k(tshape(g, k->output)) * 4,
                     has_token(ng, k, add_tok, 1), has_token(ng, k, act_tokens, 10), aligned,
-                    group > 0 ? dim(x, 1) / group : 0};
+                    group > 0 ? dim(x, 1) / group : 0, aligned16};
     memcpy(f->v, v, sizeof v);
 }
 
