@@ -13,8 +13,14 @@ bad() { echo "FAIL $*"; fail=$((fail+1)); }
 export XDG_CONFIG_HOME="$tmp/xdg"
 model="$src/samples/resnet.onnx"
 
-NNMETER_DATA="$src" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/a.json" 2>"$tmp/err" || bad "report exit"
-/usr/bin/python3 - "$tmp/a.json" <<'PY' && ok || bad "shipped predictors"
+# every measured device's shipped predictors load and predict (one device
+# per CPU and runtime: ort-cpu, xnnpack-cpu on the EPYC, ort-xeon,
+# xnnpack-xeon on the Xeon); ort-cpu's report is the one checked below
+for meta in "$src"/predictors/*/meta.json; do
+    d=$(basename "$(dirname "$meta")")
+    NNMETER_DATA="$src" "$bin" --report --format json --device "$d" "$model" >"$tmp/a.json" 2>"$tmp/err" ||
+        bad "report exit ($d)"
+    /usr/bin/python3 - "$tmp/a.json" <<'PY' && ok || bad "shipped predictors of $d"
 import json, sys
 d = json.load(open(sys.argv[1]))["devices"][0]
 assert d["total_ms"] > 0, d
@@ -24,6 +30,8 @@ for k in d["kernels"]:
     assert k["latency_ms"] > 0 and k["predicted"] in ("model", "family", "fallback"), k
 assert sum(k["predicted"] == "fallback" for k in d["kernels"]) == 0
 PY
+done
+NNMETER_DATA="$src" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/a.json" 2>"$tmp/err" || bad "report exit"
 
 # a data dir whose conv predictor is corrupt
 mkdir -p "$tmp/data/predictors"
