@@ -763,12 +763,14 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[5])
             t[k] = (FitRow){m[i].act_mb, m[i].param_mb, y, m[i].latency};
             r[k++] = (FitRow){m[i].label_sum, 0, y, m[i].latency};
         }
-    double c[2], ci[2], e_traffic = 0, e_ratio = 0;
+    double c[2] = {0, 0}, ci[2], e_traffic = 0, e_ratio = 0;
     int in_traffic = 0, in_ratio = 0;
     int traffic_ok = k >= 5 && fit2(t, k, c) == 0 && c[0] >= 0 && c[1] >= 0;
     double ratio = k >= 5 ? ratio_fit_skip(r, k, -1) : -1;
     for (int i = 0; i < k; i++) {
-        double et = fit2_skip(t, k, i, ci) == 0 ? fabs(ci[0] * t[i].x1 + ci[1] * t[i].x2 - t[i].y) / t[i].w : 1;
+        double et = fit2_skip(t, k, i, ci) == 0
+                        ? fabs(ci[0] * t[i].x1 + ci[1] * t[i].x2 - t[i].y) / t[i].w
+                        : 1;
         double er = fabs(ratio_fit_skip(r, k, i) * r[i].x1 - r[i].y) / r[i].w;
         e_traffic += et / k;
         e_ratio += er / k;
