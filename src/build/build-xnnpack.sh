@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # build-xnnpack.sh [BUILD_DIR] [retrain] -- build an XNNPACK device's
 # predictors from nothing, on this host (NNMETER_DEVICE names the device,
-# default xnnpack-cpu, the AMD EPYC one; xnnpack-xeon is the Intel Xeon one).  With "retrain", measure nothing:
-# remake every model the data names (zoo, split, prior, and the adaptive
-# rounds' kernels from the worst lists kept in data/) and train and
-# evaluate from the shipped measurements -- byte-identical ensembles.  XNNPACK (Debian's 2022 snapshot) has no
+# default xnnpack-cpu, the AMD EPYC one; xnnpack-xeon is the Intel Xeon
+# one).  With "retrain", measure nothing: remake every model the data
+# names (zoo, split, prior, and the adaptive rounds' kernels from the worst
+# lists kept in data/) and train and evaluate from the shipped measurements
+# -- byte-identical ensembles.  XNNPACK (Debian's 2022 snapshot) has no
 # per-operator profiler, so kernels are measured the way nn-Meter measures
 # them: as single-kernel models, timed whole, in this process.
 #

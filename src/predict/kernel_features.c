@@ -157,9 +157,9 @@ static void conv_features(const Graph *g, const NormGraph *ng, const Kernel *k, 
     /* ORT on x86 runs convs whose channels are multiples of its NCHWc
      * block in that blocked layout, others in plain NCHW: two different
      * kernels.  The block is 8 channels with AVX2 (ort-cpu's EPYC), 16 with
-     * AVX-512 (ort-xeon): both flags, and each device's trees use its own
-     * (aligned16 came last so that older predictor files, trained on the
-     * first 18 features, still read as a prefix). */
+     * AVX-512 (ort-xeon): both flags, and each device's trees use its own.
+     * Predictor files trained before aligned16 list 18 conv features: the
+     * loader refuses them by name, and a retrain makes them anew. */
     double group = (double)node_attr_int(n, "group", 1);
     double aligned = (int64_t)dim(x, 1) % 8 == 0 && (int64_t)dim(y, 1) % 8 == 0;
     double aligned16 = (int64_t)dim(x, 1) % 16 == 0 && (int64_t)dim(y, 1) % 16 == 0;
