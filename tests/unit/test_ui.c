@@ -68,6 +68,10 @@ static void test_format(void **state)
     assert_string_equal(b, "0.0123");
     fmt_ms(0, b, sizeof b);
     assert_string_equal(b, "0");
+    fmt_ms(0.0000118, b, sizeof b);   /* 12 ns: small, not nothing */
+    assert_string_equal(b, "<0.0001");
+    fmt_ms(1e-17, b, sizeof b);       /* rounding in a delta of equal sums */
+    assert_string_equal(b, "0");
     fmt_ops("Conv+BatchNormalization+Relu", b, sizeof b);
     assert_string_equal(b, "Conv+BN+Relu");
     fmt_ops("GlobalAveragePool", b, sizeof b);
