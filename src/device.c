@@ -132,10 +132,15 @@ static int predict_view(const Graph *g, DeviceView *v)
         v->nfallback += pr->source == PRED_FALLBACK;
     }
     int n = v->part.nkernels;
-    double sum = v->total_ms;
-    v->total_ms = predictor_total_ms(p, sum, n);
-    v->total_lo = predictor_total_ms(p, sum - sqrt(down) > 0 ? sum - sqrt(down) : 0, n);
-    v->total_hi = predictor_total_ms(p, sum + sqrt(up), n);
+    double sum = v->total_ms, act = 0;
+    for (int i = 0; i < n; i++) {
+        double a, w;
+        kernel_traffic(g, &v->part.kernels[i], &a, &w);
+        act += a;
+    }
+    v->total_ms = predictor_total_ms(p, sum, n, act);
+    v->total_lo = predictor_total_ms(p, sum - sqrt(down) > 0 ? sum - sqrt(down) : 0, n, act);
+    v->total_hi = predictor_total_ms(p, sum + sqrt(up), n, act);
     /* the errors kernels share, in quadrature with their own */
     double b = predictor_model_band(p);
     double dlo = v->total_ms - v->total_lo, dhi = v->total_hi - v->total_ms;

@@ -35,12 +35,18 @@ rm -rf "$work/train" "$work/val" "$work/prior" "$work"/adapt*
 "$B" zoo --family all --count 3 --seed 200 --out "$work/val" >/dev/null
 "$B" sample --prior --count 600 --seed 1 --out "$work/prior" | tee -a "$log"
 
+# The profiler's cost per kernel, as match --models fitted it on the training
+# models: the kernel labels of every match take the same (match.h says why)
+profiler_cost() { sed -n '1s/.*"profiler_cost_ms":\([0-9.]*\).*/\1/p' "$work/models.jsonl"; }
+
 if [ "$mode" = retrain ]; then
     "$B" sample --around "$data/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
     step "match + train from the shipped measurements"
-    "$B" match --device $dev --models "$work/models.jsonl" "$data/train.jsonl.gz" | tail -1 | tee -a "$log"
-    "$B" match --device $dev --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
-        "$data/prior.jsonl.gz" "$data/adapt.jsonl.gz" | tail -1 | tee -a "$log"
+    "$B" match --device $dev --models "$work/models.jsonl" "$data/train.jsonl.gz" |
+        grep -E "^(profiler|device)" | tee -a "$log"
+    "$B" match --device $dev --profiler-cost "$(profiler_cost)" --kernels "$work/kernels.jsonl" \
+        "$data/train.jsonl.gz" "$data/prior.jsonl.gz" "$data/adapt.jsonl.gz" |
+        tail -1 | tee -a "$log"
     "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
         --out "$out" | tee -a "$log"
     "$B" eval --device $dev --noise "$data/val2.jsonl.gz" "$data/val.jsonl.gz" | tee -a "$log"
@@ -60,9 +66,10 @@ step "measure: 48 validation models"
 keep "$data/val.jsonl"
 
 step "match + train (zoo profiles and prior kernels)"
-"$B" match --device $dev --models "$work/models.jsonl" "$data/train.jsonl.gz" | tail -1 | tee -a "$log"
-"$B" match --device $dev --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
-    "$data/prior.jsonl.gz" | tail -1 | tee -a "$log"
+"$B" match --device $dev --models "$work/models.jsonl" "$data/train.jsonl.gz" |
+    grep -E "^(profiler|device)" | tee -a "$log"
+"$B" match --device $dev --profiler-cost "$(profiler_cost)" --kernels "$work/kernels.jsonl" \
+    "$data/train.jsonl.gz" "$data/prior.jsonl.gz" | tail -1 | tee -a "$log"
 "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --worst "$work/worst.jsonl" --out "$out" | tee -a "$log"
 
@@ -73,8 +80,8 @@ cp "$work/worst.jsonl" "$data/worst.jsonl"
 "$B" sample --around "$data/worst.jsonl" --seed 2 --out "$work/adapt" | tee -a "$log"
 "$B" measure --backend ort $pin --quiet $K --out "$data/adapt.jsonl" "$work"/adapt/*.onnx
 keep "$data/adapt.jsonl"
-"$B" match --device $dev --kernels "$work/kernels.jsonl" "$data/train.jsonl.gz" \
-    "$data/prior.jsonl.gz" "$data/adapt.jsonl.gz" | tail -1 | tee -a "$log"
+"$B" match --device $dev --profiler-cost "$(profiler_cost)" --kernels "$work/kernels.jsonl" \
+    "$data/train.jsonl.gz" "$data/prior.jsonl.gz" "$data/adapt.jsonl.gz" | tail -1 | tee -a "$log"
 "$B" train --device $dev --kernels "$work/kernels.jsonl" --models "$work/models.jsonl" \
     --out "$out" | tee -a "$log"
 

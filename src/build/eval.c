@@ -178,6 +178,7 @@ typedef struct {
     LatTable profiled;        /* profiled kernels' truths, "model#index" */
     const char *path;         /* the dataset being read */
     int warned_cpu;           /* its CPU differs from the predictors'; said once */
+    double profiler_cost;     /* ms taken off each profiled kernel, as in training */
 } EvalCtx;
 
 /* A latency predictor is for one CPU: the same runtime ran the validation
@@ -195,6 +196,29 @@ static void warn_other_cpu(EvalCtx *c, const cJSON *rec)
                     "on this one (NNMETER_DEVICE=NAME src/build/build-device.sh)\n",
             c->path, cpu, c->dev->name, want);
     c->warned_cpu = 1;
+}
+
+/* Kernel truths must be made as the training labels were: with the
+ * profiler cost the device's labels used (meta.json).  A device trained
+ * before that was kept gets a fit on the datasets themselves, said aloud;
+ * datasets without profiles need none. */
+static void profiler_cost_for(EvalCtx *c, char *const *files, int n)
+{
+    c->profiler_cost = predictor_profiler_cost(c->dev->pred);
+    if (c->profiler_cost >= 0)
+        return;
+    char err[512];
+    int nfit = 0;
+    if (match_fit_profiler_cost(files, n, &c->profiler_cost, &nfit, err, sizeof err) == 0)
+        fprintf(stderr, "nnmeter-build eval: device '%s' keeps no profiler cost (retrain it); "
+                        "fitted on these %d models: %.4f ms per kernel\n",
+                c->dev->name, nfit, c->profiler_cost);
+    else {
+        if (nfit > 0)
+            fprintf(stderr, "nnmeter-build eval: %s; kernel truths take no profiler cost\n",
+                    err);
+        c->profiler_cost = 0;
+    }
 }
 
 /* The model a record measured, as the record ran it (its inputs), and the
@@ -239,7 +263,7 @@ static int eval_record(cJSON *rec, void *vctx)
         /* a kernel measured alone (sample --split, --per-model 1): a kernel
          * figure, its latency less the run's fixed cost */
         double alone = v.pred[0].ms - predictor_in_model_ms(c->dev->pred, g, &v.part.kernels[0]);
-        double label = match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0));
+        double label = match_alone_truth(truth, predictor_total_ms(c->dev->pred, 0, 0, 0));
         acc_add(&c->kern, alone, label);
         acc_add(family_acc(c->keys, &c->nkey, v.pred[0].key), alone, label);
         if (c->verbose)
@@ -259,14 +283,14 @@ static int eval_record(cJSON *rec, void *vctx)
         printf("%-48s measured %8.3f predicted %8.3f (%+.1f%%)\n", model, truth, v.total_ms,
                100 * (v.total_ms - truth) / truth);
     MatchResult m = {0};   /* freed below even when no profile was matched */
-    double scale = match_truth_scale(rec);
+    double scale = match_truth_scale(rec, c->profiler_cost);
     int rc = 0;
     if (v.pred && scale > 0 && match_profile(g, &v, rec, &m) == 0) {
         for (int i = 0; i < m.nkernels && rc == 0; i++) {
             const KernelTruth *t = &m.k[i];
             if (!has_truth(t))
                 continue;
-            double truth_k = match_kernel_truth(t, scale);
+            double truth_k = match_kernel_truth(t, scale, c->profiler_cost);
             /* out of memory: the kernel figures would silently miss rows */
             if ((rc = collect_kernel(&c->profiled, model, i, truth_k)) != 0)
                 break;
@@ -294,7 +318,7 @@ static int noise_kernels(cJSON *rec, void *vctx)
 {
     KernelNoise *kn = vctx;
     const char *model = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "model"));
-    double scale = match_truth_scale(rec);
+    double scale = match_truth_scale(rec, kn->c->profiler_cost);
     char err[1024];
     if (!model || !(scale > 0))
         return 0;
@@ -311,7 +335,8 @@ static int noise_kernels(cJSON *rec, void *vctx)
             kernel_entry_name(name, sizeof name, model, i);
             int j = has_truth(&m.k[i]) ? table_find(&kn->c->profiled, name) : -1;
             if (j >= 0)
-                acc_add(&kn->acc, match_kernel_truth(&m.k[i], scale), kn->c->profiled.lat[j]);
+                acc_add(&kn->acc, match_kernel_truth(&m.k[i], scale, kn->c->profiler_cost),
+                        kn->c->profiled.lat[j]);
         }
     match_free(&m);
     device_view_free(&v);
@@ -414,6 +439,7 @@ int eval_main(int argc, char **argv)
         return 2;
     }
     EvalCtx ctx = {.dev = &dev, .verbose = verbose};
+    profiler_cost_for(&ctx, argv + optind, argc - optind);
     int rc = 0;
     for (int a = optind; a < argc && rc == 0; a++) {
         ctx.path = argv[a];

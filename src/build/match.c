@@ -9,6 +9,7 @@
 
 #include "datafile.h"
 #include "filehash.h"
+#include "linfit.h"
 #include "measure.h"
 #include "model.h"
 #include "predict/kernel_features.h"
@@ -64,33 +65,122 @@ int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, Matc
  * moment inflates all of them.  A whole model's profiled kernels can add
  * up to three times its measured latency.  So a kernel's time is taken as
  * its share of the measured (unprofiled) latency: each profiled time less
- * the per-kernel profiler cost, scaled so that all of a model's runtime
- * kernels add up to its latency less the fixed cost of a run. */
+ * the per-kernel profiler cost (the device's, fitted on its models: see
+ * match.h), scaled so that all of a model's runtime kernels add up to its
+ * latency less the fixed cost of a run.  A cost taken from another CPU
+ * distorts every label: the EPYC's 11 us on the Xeon (2.7 us) cut each
+ * kernel under 15 us to a quarter of its profiled time and gave the time
+ * to the big kernels -- more of it the more small kernels a model has. */
 
-static double debiased(double ms)
+static double debiased(double ms, double cost)
 {
-    double d = ms - MATCH_PROFILER_COST_MS;
+    double d = ms - cost;
     return d > 0.25 * ms ? d : 0.25 * ms;
 }
 
-double match_truth_scale(const cJSON *record)
+double match_truth_scale(const cJSON *record, double profiler_cost_ms)
 {
     const cJSON *prof = cJSON_GetObjectItem(cJSON_GetObjectItem(record, "profile"), "kernels");
     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(record, "latency_ms"));
     double sum = 0;
     for (const cJSON *e = prof ? prof->child : NULL; e; e = e->next)
-        sum += debiased(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms")));
+        sum += debiased(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms")), profiler_cost_ms);
     double avail = lat - MATCH_RUN_COST_MS;
     return sum > 0 && avail > 0 ? avail / sum : 0;
 }
 
-double match_kernel_truth(const KernelTruth *t, double scale)
+double match_kernel_truth(const KernelTruth *t, double scale, double profiler_cost_ms)
 {
     int n = t->events + t->split;
     if (n < 1 || scale <= 0)
         return 0;
     /* the kernel's events share its summed time; debias each */
-    return n * debiased(t->ms / n) * scale;
+    return n * debiased(t->ms / n, profiler_cost_ms) * scale;
+}
+
+/* Room for element n of *p (doubling). */
+static int grow_array(void **p, int *cap, int n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    int nc = *cap ? *cap * 2 : 256;
+    void *q = realloc(*p, (size_t)nc * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+/* One fit row per profiled record: its profiled sum, events and latency. */
+static int cost_rows_of_file(const char *path, FitRow **rows, int *n, int *cap, char *err,
+                             size_t errlen)
+{
+    FILE *in = datafile_open(path);
+    if (!in) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t lcap = 0;
+    cJSON *header = NULL;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &lcap, in) > 0) {
+        cJSON *rec = cJSON_Parse(line);
+        if (!rec || measure_record_inherit(rec, &header)) {
+            cJSON_Delete(rec);  /* a bad line is reported by the main pass */
+            continue;
+        }
+        const cJSON *prof =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "profile"), "kernels");
+        double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+        double sum = 0;
+        int events = 0;
+        for (const cJSON *e = cJSON_IsArray(prof) ? prof->child : NULL; e; e = e->next, events++)
+            sum += cJSON_GetNumberValue(cJSON_GetObjectItem(e, "dur_ms"));
+        if (events > 0 && sum > 0 && lat > 0) {
+            if (grow_array((void **)rows, cap, *n, sizeof **rows))
+                rc = -1;
+            else
+                (*rows)[(*n)++] = (FitRow){sum, events, lat, lat};
+        }
+        cJSON_Delete(rec);
+    }
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+    else if (ferror(in)) {
+        snprintf(err, errlen, "'%s' is corrupt or cut short; restore it or measure again", path);
+        rc = -1;
+    }
+    cJSON_Delete(header);
+    free(line);
+    fclose(in);
+    return rc;
+}
+
+int match_fit_profiler_cost(char *const *files, int n, double *cost_ms, int *nmodels,
+                            char *err, size_t errlen)
+{
+    FitRow *rows = NULL;
+    int nr = 0, cap = 0, rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = cost_rows_of_file(files[i], &rows, &nr, &cap, err, errlen);
+    double c[3];
+    if (rc == 0 && nr < MATCH_COST_MIN_MODELS) {
+        snprintf(err, errlen, "%d profiled models are too few to fit the profiler's cost per "
+                 "kernel (at least %d: give the zoo models' measurements, or "
+                 "--profiler-cost MS)", nr, MATCH_COST_MIN_MODELS);
+        rc = -1;
+    } else if (rc == 0 && (fit3(rows, nr, c) || !(c[1] > 0))) {
+        snprintf(err, errlen, "the profiler's cost per kernel does not fit these %d models "
+                 "(latency does not grow with the profiled sum); give --profiler-cost MS", nr);
+        rc = -1;
+    }
+    *nmodels = nr;
+    if (rc == 0)
+        *cost_ms = -c[2] / c[1] > 0 ? -c[2] / c[1] : 0;
+    free(rows);
+    return rc;
 }
 
 /* ---- kernels measured alone -------------------------------------------- */
@@ -165,19 +255,6 @@ typedef struct {
     WholeRec *whole;
     int nwhole, capwhole;
 } SplitData;
-
-static int grow_array(void **p, int *cap, int n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    int nc = *cap ? *cap * 2 : 256;
-    void *q = realloc(*p, (size_t)nc * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
-}
 
 static double alone_label(const SplitData *sd, const char *file)
 {
@@ -265,21 +342,22 @@ int match_record_inputs(const cJSON *rec, InputSpec *specs, int max)
 }
 
 static void write_kernel_samples(FILE *f, const Graph *g, const DeviceView *v,
-                                 const MatchResult *m, const char *model, double scale)
+                                 const MatchResult *m, const char *model, double scale,
+                                 double cost)
 {
     for (int i = 0; i < v->part.nkernels; i++) {
         const KernelTruth *t = &m->k[i];
         if (t->events == 1 || (t->events == 0 && t->split > 0))
-            write_sample(f, g, v, &v->part.kernels[i], model, match_kernel_truth(t, scale),
-                         t->ms);
+            write_sample(f, g, v, &v->part.kernels[i], model,
+                         match_kernel_truth(t, scale, cost), t->ms);
     }
 }
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: nnmeter-build match --device NAME [--kernels OUT.jsonl] "
-               "[--models OUT.jsonl] [--split SPLIT.jsonl] [--run-cost MS] [--verbose] "
-               "DATA.jsonl...\n"
+               "[--models OUT.jsonl] [--split SPLIT.jsonl] [--run-cost MS]\n"
+               "                           [--profiler-cost MS] [--verbose] DATA.jsonl...\n"
                "Compares the kernels NAME's rules detect with the kernels the runtime\n"
                "executed (the profiles in measurement records), prints the agreement,\n"
                "and writes per-kernel training samples and per-model overheads.\n"
@@ -288,24 +366,30 @@ static void usage(FILE *f)
                "--run-cost (the runtime's cost of an empty run; default %.3f ms, ONNX\n"
                "Runtime through Node).  --split: the manifest sample --split wrote;\n"
                "whole models then get, in --models, the sum of their kernels' samples,\n"
-               "and profiles are not used: every label is a time measured alone.\n",
-               MATCH_RUN_COST_MS);
+               "and profiles are not used: every label is a time measured alone.\n"
+               "A profiled kernel's label is its share of the model's latency, each\n"
+               "profiled time less what the profiler adds per kernel on this CPU:\n"
+               "fitted on the profiled records given (at least %d; the fit is printed\n"
+               "and kept in --models' records as profiler_cost_ms), or --profiler-cost\n"
+               "MS (the build passes the training models' fit to its kernel match).\n",
+               MATCH_RUN_COST_MS, MATCH_COST_MIN_MODELS);
 }
 
 int match_main(int argc, char **argv)
 {
     const char *device = NULL, *kout = NULL, *mout = NULL, *split = NULL;
     int verbose = 0;
-    double run_cost = MATCH_RUN_COST_MS;
+    double run_cost = MATCH_RUN_COST_MS, cost = -1;
     static const struct option longopts[] = {
         {"device", required_argument, 0, 'd'}, {"kernels", required_argument, 0, 'k'},
         {"models", required_argument, 0, 'm'}, {"verbose", no_argument, 0, 'v'},
         {"split", required_argument, 0, 's'}, {"run-cost", required_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"profiler-cost", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:k:m:s:r:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:k:m:s:r:c:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
         case 'k': kout = optarg; break;
@@ -318,6 +402,16 @@ int match_main(int argc, char **argv)
             if (*end || !(run_cost >= 0) || run_cost > 1000) {
                 fprintf(stderr, "nnmeter-build match: --run-cost wants milliseconds >= 0, "
                                 "not '%s'\n", optarg);
+                return 1;
+            }
+            break;
+        }
+        case 'c': {
+            char *end;
+            cost = strtod(optarg, &end);
+            if (*end || !(cost >= 0) || cost > 1) {
+                fprintf(stderr, "nnmeter-build match: --profiler-cost wants milliseconds "
+                                "from 0 to 1, not '%s'\n", optarg);
                 return 1;
             }
             break;
@@ -345,6 +439,24 @@ int match_main(int argc, char **argv)
         fprintf(stderr, "nnmeter-build match: cannot write output: %s\n", strerror(errno));
         device_free(&dev);
         return 3;
+    }
+    if (cost < 0 && !split) {
+        int nfit = 0;
+        if (match_fit_profiler_cost(argv + optind, argc - optind, &cost, &nfit, err,
+                                    sizeof err) == 0)
+            printf("profiler: %.4f ms per kernel it times (fitted on %d profiled models)\n",
+                   cost, nfit);
+        else if (nfit > 0) {
+            fprintf(stderr, "nnmeter-build match: %s\n", err);
+            if (kf)
+                fclose(kf);
+            if (mf)
+                fclose(mf);
+            device_free(&dev);
+            return 2;
+        }
+        else
+            cost = 0;  /* nothing profiled: the cost is never used */
     }
     long agree = 0, total = 0, models = 0, perfect = 0, alone = 0;
     SplitData sd = {0};
@@ -408,9 +520,9 @@ int match_main(int argc, char **argv)
                 if (verbose || m.agree != t)
                     printf("%-50s %4d/%-4d kernels agree%s%s\n", model, m.agree, t,
                            m.first_problem[0] ? "  e.g. " : "", m.first_problem);
-                double scale = match_truth_scale(rec);
+                double scale = match_truth_scale(rec, cost);
                 if (kf && scale > 0)
-                    write_kernel_samples(kf, g, &v, &m, model, scale);
+                    write_kernel_samples(kf, g, &v, &m, model, scale, cost);
                 if (mf) {
                     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
                     const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
@@ -418,10 +530,10 @@ int match_main(int argc, char **argv)
                     fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
                             "\"reorder_ms\":%.6f,\"reorders\":%d,\"free_ms\":%.6f,"
                             "\"kernels\":%d,\"matched\":%d,\"events\":%d,"
-                            "\"truth_scale\":%.6f,\"run_cost_ms\":%.6f,\"runtime\":\"%s\","
-                            "\"cpu\":\"%s\"}\n",
+                            "\"truth_scale\":%.6f,\"run_cost_ms\":%.6f,\"profiler_cost_ms\":%.6f,"
+                            "\"runtime\":\"%s\",\"cpu\":\"%s\"}\n",
                             model, lat, m.kernel_sum_ms, m.reorder_ms, m.reorders, m.free_ms,
-                            m.nkernels, m.agree, m.events, scale, MATCH_RUN_COST_MS,
+                            m.nkernels, m.agree, m.events, scale, MATCH_RUN_COST_MS, cost,
                             rt ? rt : "", cpu ? cpu : "");
                 }
             }

@@ -24,22 +24,28 @@
 #include "graph/inputs.h"
 #include "fusion/profile_match.h"   /* KernelTruth, MatchResult, match_free */
 
-/* What the ORT profiler adds to each kernel it times, and the fixed cost
- * of one unprofiled run outside its kernels (Node, the session's run
- * call).  The first from a least-squares fit of latency against profiled
- * kernel sum and event count over the zoo models (`nnmeter-build train`
- * prints it): 10-11 us per kernel on this host.  The second measured on a
- * model of one Relu over 512 elements: 47.5 us per run, 12.7 us of it the
- * profiled Relu -- the profiler's cost again -- so about 45 us outside the
- * kernel (`nnmeter-build measure` of that model; see tests/bench/). */
-#define MATCH_PROFILER_COST_MS 0.011
+/* The fixed cost of one unprofiled run outside its kernels (Node, the
+ * session's run call): measured on a model of one Relu over 512 elements,
+ * 47.5 us per run, 12.7 us of it the profiled Relu, so about 45 us outside
+ * the kernel (`nnmeter-build measure` of that model; see tests/bench/). */
 #define MATCH_RUN_COST_MS 0.045
 
-/* The factor that turns a record's debiased profiled times into shares of
- * its measured latency (0 when the record has no usable profile). */
-double match_truth_scale(const cJSON *record);
+/* What the ORT profiler adds to each kernel it times is a property of the
+ * CPU: 10-11 us on the AMD EPYC, 2.7 us on the Intel Xeon.  It is fitted
+ * on the measured models -- latency = a + s * profiled sum + p * events,
+ * least squares weighted by 1/latency, cost = -p / s -- over every record
+ * with a profile in files[0..n) (at least MATCH_COST_MIN_MODELS of them).
+ * Returns 0 with *cost_ms (>= 0) and *nmodels, or -1 with a message. */
+#define MATCH_COST_MIN_MODELS 20
+int match_fit_profiler_cost(char *const *files, int n, double *cost_ms, int *nmodels,
+                            char *err, size_t errlen);
+
+/* The factor that turns a record's debiased profiled times (each less
+ * profiler_cost_ms) into shares of its measured latency (0 when the record
+ * has no usable profile). */
+double match_truth_scale(const cJSON *record, double profiler_cost_ms);
 /* A matched kernel's time in an unprofiled run (see match.c). */
-double match_kernel_truth(const KernelTruth *t, double scale);
+double match_kernel_truth(const KernelTruth *t, double scale, double profiler_cost_ms);
 
 /* A kernel's time from the latency of its single-kernel model measured
  * whole: less the runtime's fixed cost of a run (see match.c). */

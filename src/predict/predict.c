@@ -2,7 +2,10 @@
  *
  * File format (format 1), all JSON:
  *   meta.json  {"format":1, "device", "runtime", "cpu", "threads", "date",
- *               "protocol", "overhead":{"model_ms", "kernel_ms", "kernel_scale"},
+ *               "protocol", "overhead":{"model_ms", "kernel_ms", "kernel_scale",
+ *               "ms_per_act_mb", "ms_per_param_mb", "scale_per_ln_act_mb"},
+ *               "profiler_fit":{"cost_ms" (what the labels took off each profiled
+ *               kernel; for nnmeter-build eval), ...},
  *               "fallback":{"base_ms", "ms_per_mflop", "ms_per_kb"}, ...}
  *   KEY.json   {"format":1, "key", "family", "features":[names], "target":"log_ms"
  *               or "log_ms_per_unit" with "unit":feature name (the tree gives log(ms
@@ -55,7 +58,9 @@ struct Predictor {
     char cpu[160];
     double model_ms, kernel_ms, kernel_scale; /* overhead terms */
     double ms_per_act_mb, ms_per_param_mb;    /* in a model vs alone */
+    double scale_per_ln_act;                  /* kernel_scale grows with ln(act MB) */
     double model_band;                        /* 90% |log error| of whole models */
+    double profiler_cost;                     /* ms per profiled kernel (< 0: none) */
     double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
     Ensemble *ens;
     int nens;
@@ -313,8 +318,10 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     p->kernel_ms = num(ov, "kernel_ms", 0);
     p->kernel_scale = num(ov, "kernel_scale", 0);
     p->ms_per_act_mb = num(ov, "ms_per_act_mb", 0);
+    p->scale_per_ln_act = num(ov, "scale_per_ln_act_mb", 0);
     p->ms_per_param_mb = num(ov, "ms_per_param_mb", 0);
     p->model_band = num(ov, "model_band", 0);
+    p->profiler_cost = num(cJSON_GetObjectItem(meta, "profiler_fit"), "cost_ms", -1);
     const cJSON *fb = cJSON_GetObjectItem(meta, "fallback");
     p->fb_base = num(fb, "base_ms", 0.001);
     p->fb_per_mflop = num(fb, "ms_per_mflop", 1e-3);
@@ -452,11 +459,12 @@ double predictor_model_band(const Predictor *p)
     return p ? p->model_band : 0;
 }
 
-double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels)
+double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels, double act_mb)
 {
     if (!p)
         return kernel_sum_ms;
-    return p->model_ms + p->kernel_ms * nkernels + (1 + p->kernel_scale) * kernel_sum_ms;
+    double scale = 1 + p->kernel_scale + p->scale_per_ln_act * log(act_mb > 1 ? act_mb : 1);
+    return p->model_ms + p->kernel_ms * nkernels + scale * kernel_sum_ms;
 }
 
 const char *predictor_runtime(const Predictor *p)
@@ -467,4 +475,9 @@ const char *predictor_runtime(const Predictor *p)
 const char *predictor_cpu(const Predictor *p)
 {
     return p ? p->cpu : "";
+}
+
+double predictor_profiler_cost(const Predictor *p)
+{
+    return p ? p->profiler_cost : -1;
 }

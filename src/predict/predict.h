@@ -59,8 +59,11 @@ double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k
 
 /* Model latency from its kernels' predicted sum: the runtime adds a fixed
  * cost, a cost per kernel, and time proportional to the kernels' (layout
- * conversions, session overhead), all fitted on measured models. */
-double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels);
+ * conversions, session overhead; for kernels measured alone, what a model
+ * adds around them, a share that may grow with ln of the model's
+ * activation MB, act_mb: the sum of its kernels' kernel_traffic), all
+ * fitted on measured models. */
+double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels, double act_mb);
 /* The device's model-level error band (meta.json overhead.model_band: the
  * training models' 90th percentile |log(predicted/measured)|); 0 if none. */
 double predictor_model_band(const Predictor *p);
@@ -68,5 +71,10 @@ double predictor_model_band(const Predictor *p);
 /* Metadata for display: runtime and CPU strings. */
 const char *predictor_runtime(const Predictor *p);
 const char *predictor_cpu(const Predictor *p);
+/* What the training labels took off each profiled kernel (meta.json
+ * profiler_fit.cost_ms, the device's fitted profiler cost), for
+ * nnmeter-build eval to make validation truths the same way; < 0 when the
+ * device has none (kernels measured alone, or trained before it was kept). */
+double predictor_profiler_cost(const Predictor *p);
 
 #endif

@@ -38,6 +38,34 @@ PY
     { bad "eval --noise exit $?"; cat "$tmp/err"; }
 grep -qE "^kernel shares +[0-9]+ +0\.0000 +0\.00% +100\.0% +100\.0%" "$tmp/ev" && ok ||
     { bad "eval: no kernel-share noise floor"; cat "$tmp/ev"; }
+# the profiler's cost per kernel is fitted on the models (match.h): 24
+# records made from these two with latency = 0.05 + 0.9 (profiled sum - 4 us
+# x events) give back 0.0040 ms; two models are too few to fit and the
+# message names the fix; --profiler-cost is taken as given and recorded
+/usr/bin/python3 - "$tmp/a.jsonl" "$tmp/fit.jsonl" <<'PY' && ok || bad "fit records"
+import json, sys, records
+out = open(sys.argv[2], "w")
+for i, r in enumerate(records.load(sys.argv[1]) * 12):
+    f = 0.5 + 0.1 * i
+    for k in r["profile"]["kernels"]:
+        k["dur_ms"] *= f
+    p = r["profile"]["kernels"]
+    r["latency_ms"] = 0.05 + 0.9 * (sum(k["dur_ms"] for k in p) - 0.004 * len(p))
+    out.write(json.dumps(r) + "\n")
+PY
+"$nb" match --device ort-cpu --models "$tmp/fm.jsonl" "$tmp/fit.jsonl" >"$tmp/out" 2>"$tmp/err" &&
+    grep -q "^profiler: 0.0040 ms per kernel it times (fitted on 24 profiled models)" "$tmp/out" &&
+    grep -q '"profiler_cost_ms":0.0040' "$tmp/fm.jsonl" && ok ||
+    { bad "match: profiler cost fit"; cat "$tmp/out" "$tmp/err"; }
+"$nb" match --device ort-cpu --kernels "$tmp/k2.jsonl" "$tmp/a.jsonl" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "2 profiled models are too few.*--profiler-cost MS" "$tmp/err" && ok ||
+    { bad "match: too few models for the cost fit"; cat "$tmp/err"; }
+"$nb" match --device ort-cpu --profiler-cost 0.003 --models "$tmp/m2.jsonl" "$tmp/a.jsonl" \
+    >/dev/null 2>"$tmp/err" && [ "$(grep -c '"profiler_cost_ms":0.003000' "$tmp/m2.jsonl")" = 2 ] &&
+    ok || { bad "match --profiler-cost"; cat "$tmp/err"; }
+"$nb" match --device ort-cpu --profiler-cost -1 --models "$tmp/m2.jsonl" "$tmp/a.jsonl" \
+    >/dev/null 2>"$tmp/err"
+[ $? = 1 ] && grep -q "profiler-cost wants milliseconds" "$tmp/err" && ok || bad "bad --profiler-cost"
 # gzipped data read as plain (datafile.h); a cut-short one is an error
 gzip -9nc "$tmp/a.jsonl" >"$tmp/a.jsonl.gz"
 "$nb" eval --device ort-cpu "$tmp/a.jsonl.gz" >"$tmp/evz" 2>"$tmp/err" &&

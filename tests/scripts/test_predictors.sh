@@ -160,6 +160,30 @@ fctest 6 6 1 && grep -q "fc.json' is corrupt" "$tmp/err" "$tmp/fc.json" && ok ||
 fctest 7 6 1 nrows && grep -q "fc.json' was trained on 7 features that are not this build's 7 fc features" "$tmp/err" "$tmp/fc.json" &&
     ok || bad "fc: unknown feature names not named"
 cp "$src/predictors/ort-cpu/fc.json" "$fcj"
+# the in-model share growing with ln(activation MB) (train's log form):
+# with no other overhead, total = kernel sum x (1 + q ln A), so q = 0.2
+# adds twice what q = 0.1 adds, and something (resnet holds over 1 MB)
+cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
+cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
+lnact_total() {
+    /usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" "$1" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["overhead"].update(model_ms=0, kernel_ms=0, kernel_scale=0, ms_per_act_mb=0, ms_per_param_mb=0,
+                     scale_per_ln_act_mb=float(sys.argv[2]))
+json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+    NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/l$1.json"
+}
+lnact_total 0 && lnact_total 0.1 && lnact_total 0.2 &&
+    /usr/bin/python3 - "$tmp/l0.json" "$tmp/l0.1.json" "$tmp/l0.2.json" <<'PY' && ok || bad "scale_per_ln_act_mb"
+import json, sys
+t0, t1, t2 = (json.load(open(f))["devices"][0] for f in sys.argv[1:])
+s = sum(k["latency_ms"] for k in t0["kernels"])
+assert abs(t0["total_ms"] - s) < 1e-9 * s, (t0["total_ms"], s)
+d1, d2 = t1["total_ms"] - s, t2["total_ms"] - s
+assert d1 > 0 and abs(d2 - 2 * d1) < 1e-9 * s, (d1, d2)
+PY
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
