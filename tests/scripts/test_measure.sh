@@ -66,6 +66,19 @@ PY
 "$nb" match --device ort-cpu --profiler-cost -1 --models "$tmp/m2.jsonl" "$tmp/a.jsonl" \
     >/dev/null 2>"$tmp/err"
 [ $? = 1 ] && grep -q "profiler-cost wants milliseconds" "$tmp/err" && ok || bad "bad --profiler-cost"
+# a conv kernel's features name the activation it fused (act_kind: 1 +
+# its index in kernel_features.c's act_tokens; 0 none): relu 1, hswish 6
+"$nb" match --device ort-cpu --profiler-cost 0.003 --kernels "$tmp/k3.jsonl" "$tmp/a.jsonl" \
+    >/dev/null 2>"$tmp/err" || { bad "match --kernels"; cat "$tmp/err"; }
+/usr/bin/python3 - "$tmp/k3.jsonl" <<'PY' && ok || bad "conv act_kind"
+import json, sys
+ks = [json.loads(l) for l in open(sys.argv[1])]
+kind = {k["ops"]: k["features"][15] for k in ks if k["key"] == "conv"}
+want = {"Conv+BatchNormalization+Relu": 1, "Conv+BatchNormalization+HardSwish": 6,
+        "Conv+BatchNormalization": 0}
+for ops, v in want.items():
+    assert kind.get(ops) == v, (ops, kind)
+PY
 # gzipped data read as plain (datafile.h); a cut-short one is an error
 gzip -9nc "$tmp/a.jsonl" >"$tmp/a.jsonl.gz"
 "$nb" eval --device ort-cpu "$tmp/a.jsonl.gz" >"$tmp/evz" 2>"$tmp/err" &&
