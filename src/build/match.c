@@ -525,15 +525,21 @@ int match_main(int argc, char **argv)
                     write_kernel_samples(kf, g, &v, &m, model, scale, cost);
                 if (mf) {
                     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
+                    double act = 0;  /* as predictor_total_ms takes it (device.c) */
+                    for (int i = 0; i < v.part.nkernels; i++) {
+                        double a, w;
+                        kernel_traffic(g, &v.part.kernels[i], &a, &w);
+                        act += a;
+                    }
                     const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
                     const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "cpu"));
                     fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
                             "\"reorder_ms\":%.6f,\"reorders\":%d,\"free_ms\":%.6f,"
                             "\"kernels\":%d,\"matched\":%d,\"events\":%d,"
                             "\"truth_scale\":%.6f,\"run_cost_ms\":%.6f,\"profiler_cost_ms\":%.6f,"
-                            "\"runtime\":\"%s\",\"cpu\":\"%s\"}\n",
+                            "\"act_mb\":%.6f,\"runtime\":\"%s\",\"cpu\":\"%s\"}\n",
                             model, lat, m.kernel_sum_ms, m.reorder_ms, m.reorders, m.free_ms,
-                            m.nkernels, m.agree, m.events, scale, MATCH_RUN_COST_MS, cost,
+                            m.nkernels, m.agree, m.events, scale, MATCH_RUN_COST_MS, cost, act,
                             rt ? rt : "", cpu ? cpu : "");
                 }
             }

@@ -783,39 +783,58 @@ static double model_oof_sum(const Sample *s, int n, const char *model, int *cnt)
 static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, double ov[6])
 {
     FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
-    int k = 0;
-    for (int j = 0; r && j < nm; j++) {
+    FitRow *g = malloc((size_t)(nm ? nm : 1) * sizeof *g);
+    int k = 0, have_act = 0;
+    for (int j = 0; r && g && j < nm; j++) {
         int cnt;
         double oof = model_oof_sum(s, n, m[j].model, &cnt);
-        if (cnt && m[j].latency > ov[0])
-            r[k++] = (FitRow){oof, cnt, m[j].latency - ov[0], m[j].latency};
+        if (cnt && m[j].latency > ov[0]) {
+            r[k] = (FitRow){oof, cnt, m[j].latency - ov[0], m[j].latency};
+            g[k++] = (FitRow){oof, oof * ln_act(m[j].act_mb), m[j].latency - ov[0],
+                              m[j].latency};
+            have_act |= m[j].act_mb > 0;
+        }
     }
-    double c[2], ci[2];
+    double c[2], ci[2], cg[2] = {0, 0};
     if (k >= 5 && fit2(r, k, c) == 0) {
-        /* the fit is judged leave-one-out: in sample, two free parameters
+        /* the fits are judged leave-one-out: in sample, two free parameters
          * would win over the one-parameter ratio by fitting noise */
-        int in_ratio = 0, in_fit = 0;
-        double e_ratio = 0, e_fit = 0;
+        int in_ratio = 0, in_fit = 0, in_log = 0;
+        double e_ratio = 0, e_fit = 0, e_log = 0;
+        int log_ok = have_act && fit2(g, k, cg) == 0 && cg[1] >= 0;
         for (int i = 0; i < k; i++) {
             const FitRow *q = &r[i];
             double er = fabs((1 + ov[2]) * q->x1 - q->y) / q->w;
             double ef = fit2_skip(r, k, i, ci) == 0
                             ? fabs(ci[0] * q->x1 + ci[1] * q->x2 - q->y) / q->w : 1;
+            double eg = log_ok && fit2_skip(g, k, i, ci) == 0
+                            ? fabs(ci[0] * g[i].x1 + ci[1] * g[i].x2 - g[i].y) / g[i].w : 1;
             in_ratio += er <= 0.1;
             in_fit += ef <= 0.1;
+            in_log += eg <= 0.1;
             e_ratio += er / k;
             e_fit += ef / k;
+            e_log += eg / k;
         }
         printf("out of fold: training models within 10%%: %d/%d with the ratio (x%.3f, MAPE "
-               "%.2f%%), %d/%d with x%.3f + %.5f ms/kernel (leave-one-out, MAPE %.2f%%)\n",
+               "%.2f%%), %d/%d with x%.3f + %.5f ms/kernel (leave-one-out, MAPE %.2f%%)",
                in_ratio, k, 1 + ov[2], 100 * e_ratio, in_fit, k, c[0], c[1], 100 * e_fit);
+        if (log_ok)
+            printf(", %d/%d with x(%.3f + %.4f ln act MB) (MAPE %.2f%%)", in_log, k, cg[0],
+                   cg[1], 100 * e_log);
+        printf("\n");
         /* judged by MAPE: a count within 10% moves with a few models */
-        if (e_fit < e_ratio && c[0] > 0) {
+        if (log_ok && e_log < e_ratio && e_log < e_fit && cg[0] > 0) {
+            ov[1] = 0;
+            ov[2] = cg[0] - 1;
+            ov[5] = cg[1];
+        } else if (e_fit < e_ratio && c[0] > 0) {
             ov[2] = c[0] - 1;
             ov[1] = c[1];
         }
     }
     free(r);
+    free(g);
 }
 
 /* The model-level error band: the 90th percentile over the training models
@@ -835,7 +854,7 @@ static double model_band(const Sample *s, int n, const ModelRec *m, int nm, cons
         double oof = model_oof_sum(s, n, m[j].model, &cnt);
         double pred = 0;
         if (cnt)
-            pred = ov[0] + ov[1] * cnt + (1 + ov[2]) * oof;
+            pred = ov[0] + ov[1] * cnt + (1 + ov[2] + ov[5] * ln_act(m[j].act_mb)) * oof;
         else if (m[j].label_sum > 0)
             pred = ov[0] + (1 + ov[2] + ov[5] * ln_act(m[j].act_mb)) * m[j].label_sum +
                    ov[3] * m[j].act_mb + ov[4] * m[j].param_mb;
@@ -1076,8 +1095,8 @@ int train_main(int argc, char **argv)
                family_name((FeatureFamily)stats[i].family), stats[i].n,
                100 * stats[i].within10, 100 * stats[i].mape, stats[i].band, stats[i].unit);
     }
-    printf("overhead: %.4f ms + %.5f ms/kernel + %.3f x kernel sum (%d models)\n", ov[0],
-           ov[1], ov[2], nr);
+    printf("overhead: %.4f ms + %.5f ms/kernel + (%.3f + %.4f ln act MB) x kernel sum (%d "
+           "models)\n", ov[0], ov[1], ov[2], ov[5], nr);
     if (worst && write_worst(worst, s, n)) {
         fprintf(stderr, "nnmeter-build train: cannot write '%s'\n", worst);
         code = 3;

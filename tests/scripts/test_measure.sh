@@ -63,6 +63,12 @@ PY
 "$nb" match --device ort-cpu --profiler-cost 0.003 --models "$tmp/m2.jsonl" "$tmp/a.jsonl" \
     >/dev/null 2>"$tmp/err" && [ "$(grep -c '"profiler_cost_ms":0.003000' "$tmp/m2.jsonl")" = 2 ] &&
     ok || { bad "match --profiler-cost"; cat "$tmp/err"; }
+# and each model record carries its kernels' activation MB (train's log form)
+/usr/bin/python3 - "$tmp/m2.jsonl" <<'PY' && ok || bad "match --models: act_mb"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rs) == 2 and all(r["act_mb"] > 0.1 for r in rs), rs
+PY
 "$nb" match --device ort-cpu --profiler-cost -1 --models "$tmp/m2.jsonl" "$tmp/a.jsonl" \
     >/dev/null 2>"$tmp/err"
 [ $? = 1 ] && grep -q "profiler-cost wants milliseconds" "$tmp/err" && ok || bad "bad --profiler-cost"
