@@ -68,7 +68,7 @@ int match_profile(const Graph *g, const DeviceView *v, const cJSON *record, Matc
  * the per-kernel profiler cost (the device's, fitted on its models: see
  * match.h), scaled so that all of a model's runtime kernels add up to its
  * latency less the fixed cost of a run.  A cost taken from another CPU
- * distorts every label: the EPYC's 11 us on the Xeon (2.7 us) cut each
+ * distorts every label: the EPYC's 11 us on the Xeon (3.0 us) cut each
  * kernel under 15 us to a quarter of its profiled time and gave the time
  * to the big kernels -- more of it the more small kernels a model has. */
 

@@ -31,8 +31,9 @@
 #define MATCH_RUN_COST_MS 0.045
 
 /* What the ORT profiler adds to each kernel it times is a property of the
- * CPU: 10-11 us on the AMD EPYC, 2.7 us on the Intel Xeon.  It is fitted
- * on the measured models -- latency = a + s * profiled sum + p * events,
+ * CPU: 7.5 us on the AMD EPYC (an older, unweighted fit said 11), 3.0 us on
+ * the Intel Xeon.  It is fitted on the measured models -- latency = a + s *
+ * profiled sum + p * events,
  * least squares weighted by 1/latency, cost = -p / s -- over every record
  * with a profile in files[0..n) (at least MATCH_COST_MIN_MODELS of them).
  * Returns 0 with *cost_ms (>= 0) and *nmodels, or -1 with a message. */
