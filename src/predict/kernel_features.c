@@ -39,8 +39,8 @@ static const char *const fc_names[] = {"rows", "cin", "cout", "mflops", "kparams
                                        "model_wmb"};
 static const char *const matmul_names[] = {"batch", "m", "k", "n", "mflops"};
 static const char *const pool_names[] = {"hin", "win", "c", "k", "stride", "hout", "wout",
-                                         "is_max", "reads_k"};
-static const char *const gpool_names[] = {"hin", "win", "c", "in_k"};
+                                         "is_max", "reads_k", "aligned8", "aligned16"};
+static const char *const gpool_names[] = {"hin", "win", "c", "in_k", "aligned8", "aligned16"};
 static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "broadcast",
                                             "c", "hw"};
 static const char *const norm_names[] = {"rows", "cols", "elems_k"};
@@ -62,8 +62,8 @@ static const struct {
     [FAM_CONV] = {"conv", conv_names, 19, 10, 0},
     [FAM_FC] = {"fc", fc_names, 7, 3, 1},
     [FAM_MATMUL] = {"matmul", matmul_names, 5, 4, 0},
-    [FAM_POOL] = {"pool", pool_names, 9, 8, 0},
-    [FAM_GPOOL] = {"gpool", gpool_names, 4, 3, 0},
+    [FAM_POOL] = {"pool", pool_names, 11, 8, 0},
+    [FAM_GPOOL] = {"gpool", gpool_names, 6, 3, 0},
     [FAM_ELTWISE] = {"eltwise", eltwise_names, 7, 0, 0},
     [FAM_NORM] = {"norm", norm_names, 3, 2, 0},
     [FAM_MOVE] = {"move", move_names, 4, 1, 0},
@@ -252,9 +252,10 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
         /* reads_k, thousands of window reads (output elements, batch
          * included, x k x k): the unit of a per-read target (XNNPACK's
          * pools: cross-validated 68% -> 92%) */
-        double v[9] = {dim(x, 2), dim(x, 3), dim(x, 1), (double)ks[0], (double)st[0],
-                       dim(out, 2), dim(out, 3), strcmp(an->op, "MaxPool") == 0,
-                       numel_k(out) * (double)(ks[0] * ks[1])};
+        double v[11] = {dim(x, 2), dim(x, 3), dim(x, 1), (double)ks[0], (double)st[0],
+                        dim(out, 2), dim(out, 3), strcmp(an->op, "MaxPool") == 0,
+                        numel_k(out) * (double)(ks[0] * ks[1]),
+                        (int64_t)dim(x, 1) % 8 == 0, (int64_t)dim(x, 1) % 16 == 0};
         memcpy(f->v, v, sizeof v);
         break;
     }
@@ -264,7 +265,8 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
          * across sizes (XNNPACK's gaps: cross-validated 71% -> 89%).  The
          * batch counts, as in the elementwise in_k: a batch of 8 reads 8
          * maps, and the per-unit prediction grows with it */
-        double v[4] = {dim(x, 2), dim(x, 3), dim(x, 1), numel_k(x)};
+        double v[6] = {dim(x, 2), dim(x, 3), dim(x, 1), numel_k(x), (int64_t)dim(x, 1) % 8 == 0,
+                       (int64_t)dim(x, 1) % 16 == 0};
         memcpy(f->v, v, sizeof v);
         break;
     }

@@ -109,10 +109,11 @@ cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 # the global pools' unit, in_k (thousands of input elements): with one
 # leaf of 0 and base ln(0.001), a gap kernel predicts 0.001 ms per 1,000
 # input elements (resnet's 512 x 6 x 6 map: 0.018 ms)
-grep -q '"features":\["hin","win","c","in_k"\]' "$src/predictors/ort-cpu/gap.json" && ok ||
-    bad "gap.json does not list hin, win, c, in_k"
-grep -q '"features":\["hin","win","c","k","stride","hout","wout","is_max","reads_k"\]' \
-    "$src/predictors/ort-cpu/maxpool.json" && ok || bad "maxpool.json does not end its features with reads_k"
+grep -q '"features":\["hin","win","c","in_k","aligned8","aligned16"\]' "$src/predictors/ort-cpu/gap.json" &&
+    ok || bad "gap.json does not list hin, win, c, in_k, aligned8, aligned16"
+pool_features='"hin","win","c","k","stride","hout","wout","is_max","reads_k","aligned8","aligned16"'
+grep -qF "\"features\":[$pool_features]" "$src/predictors/ort-cpu/maxpool.json" && ok ||
+    bad "maxpool.json does not list reads_k and the alignment flags"
 per_unit gap in_k 0.001
 check_per_unit gap 0.001 && ok || bad "gap per-unit target (in_k)"
 # a batch of 2 reads twice the elements: twice the time, not the same
