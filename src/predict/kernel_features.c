@@ -44,7 +44,8 @@ static const char *const gpool_names[] = {"hin", "win", "c", "in_k", "aligned8",
 static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "broadcast",
                                             "c", "hw"};
 static const char *const norm_names[] = {"rows", "cols", "elems_k"};
-static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs"};
+static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs", "aligned8",
+                                         "aligned16"};
 static const char *const se_names[] = {"h", "w", "c", "mid"};
 static const char *const generic_names[] = {"mflops", "kbytes", "out_k", "nodes"};
 
@@ -66,7 +67,7 @@ static const struct {
     [FAM_GPOOL] = {"gpool", gpool_names, 6, 3, 0},
     [FAM_ELTWISE] = {"eltwise", eltwise_names, 7, 0, 0},
     [FAM_NORM] = {"norm", norm_names, 3, 2, 0},
-    [FAM_MOVE] = {"move", move_names, 4, 1, 0},
+    [FAM_MOVE] = {"move", move_names, 6, 1, 0},
     [FAM_SE] = {"se", se_names, 4, -1, 0},
     [FAM_GENERIC] = {"generic", generic_names, 4, -1, 0},
 };
@@ -295,9 +296,15 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
     }
     case FAM_MOVE: {
         double in_k = 0;
-        for (int i = 0; i < an->ninputs; i++)
-            in_k += numel_k(tshape(g, an->inputs[i]));
-        double v[4] = {in_k, numel_k(out), an->ninputs, an->noutputs};
+        int a8 = 1, a16 = 1;
+        for (int i = 0; i < an->ninputs; i++) {
+            const Shape *s = tshape(g, an->inputs[i]);
+            in_k += numel_k(s);
+            int64_t c = s->ndim >= 3 ? s->dims[1] : 0;
+            a8 &= c > 0 && c % 8 == 0;
+            a16 &= c > 0 && c % 16 == 0;
+        }
+        double v[6] = {in_k, numel_k(out), an->ninputs, an->noutputs, a8, a16};
         memcpy(f->v, v, sizeof v);
         break;
     }
