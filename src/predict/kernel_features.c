@@ -43,7 +43,7 @@ static const char *const pool_names[] = {"hin", "win", "c", "k", "stride", "hout
 static const char *const gpool_names[] = {"hin", "win", "c", "in_k", "aligned8", "aligned16"};
 static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "broadcast",
                                             "c", "hw"};
-static const char *const norm_names[] = {"rows", "cols", "elems_k"};
+static const char *const norm_names[] = {"rows", "cols", "elems_k", "ops", "aligned16"};
 static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs", "aligned8",
                                          "aligned16"};
 static const char *const se_names[] = {"h", "w", "c", "mid"};
@@ -66,7 +66,7 @@ static const struct {
     [FAM_POOL] = {"pool", pool_names, 11, 8, 0},
     [FAM_GPOOL] = {"gpool", gpool_names, 6, 3, 0},
     [FAM_ELTWISE] = {"eltwise", eltwise_names, 7, 0, 0},
-    [FAM_NORM] = {"norm", norm_names, 3, 2, 0},
+    [FAM_NORM] = {"norm", norm_names, 5, 2, 0},
     [FAM_MOVE] = {"move", move_names, 6, 1, 0},
     [FAM_SE] = {"se", se_names, 4, -1, 0},
     [FAM_GENERIC] = {"generic", generic_names, 4, -1, 0},
@@ -290,7 +290,8 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
     }
     case FAM_NORM: {
         double cols = dim(out, -1);
-        double v[3] = {cols > 0 ? (double)shape_numel(out) / cols : 0, cols, numel_k(out)};
+        double v[5] = {cols > 0 ? (double)shape_numel(out) / cols : 0, cols, numel_k(out),
+                       k->nunits, cols > 0 && (int64_t)cols % 16 == 0};
         memcpy(f->v, v, sizeof v);
         break;
     }
