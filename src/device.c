@@ -132,12 +132,8 @@ static int predict_view(const Graph *g, DeviceView *v)
         v->nfallback += pr->source == PRED_FALLBACK;
     }
     int n = v->part.nkernels;
-    double sum = v->total_ms, act = 0;
-    for (int i = 0; i < n; i++) {
-        double a, w;
-        kernel_traffic(g, &v->part.kernels[i], &a, &w);
-        act += a;
-    }
+    double sum = v->total_ms, act, param;
+    partition_traffic(g, &v->part, &act, &param);
     v->total_ms = predictor_total_ms(p, sum, n, act);
     v->total_lo = predictor_total_ms(p, sum - sqrt(down) > 0 ? sum - sqrt(down) : 0, n, act);
     v->total_hi = predictor_total_ms(p, sum + sqrt(up), n, act);

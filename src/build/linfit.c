@@ -73,3 +73,11 @@ int fit2(const FitRow *rows, int n, double out[2])
 {
     return fit2_skip(rows, n, -1, out);
 }
+
+double fit2_loo_error(const FitRow *rows, int n, int i)
+{
+    double c[2];
+    if (fit2_skip(rows, n, i, c))
+        return 1;
+    return fabs(c[0] * rows[i].x1 + c[1] * rows[i].x2 - rows[i].y) / rows[i].w;
+}

@@ -16,5 +16,8 @@ int fit3(const FitRow *rows, int n, double out[3]);
 /* y = b*x1 + c*x2 (no intercept), leaving out row skip (-1: none). */
 int fit2_skip(const FitRow *rows, int n, int skip, double out[2]);
 int fit2(const FitRow *rows, int n, double out[2]);
+/* Row i's relative error |fit - y| / w under the fit2 of the other rows
+ * (1 when they are singular): a leave-one-out judge of the two-column form. */
+double fit2_loo_error(const FitRow *rows, int n, int i);
 
 #endif

@@ -525,12 +525,8 @@ int match_main(int argc, char **argv)
                     write_kernel_samples(kf, g, &v, &m, model, scale, cost);
                 if (mf) {
                     double lat = cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "latency_ms"));
-                    double act = 0;  /* as predictor_total_ms takes it (device.c) */
-                    for (int i = 0; i < v.part.nkernels; i++) {
-                        double a, w;
-                        kernel_traffic(g, &v.part.kernels[i], &a, &w);
-                        act += a;
-                    }
+                    double act, param;  /* as predictor_total_ms takes it */
+                    partition_traffic(g, &v.part, &act, &param);
                     const char *rt = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "runtime"));
                     const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "cpu"));
                     fprintf(mf, "{\"model\":\"%s\",\"latency_ms\":%.6f,\"kernel_sum_ms\":%.6f,"
@@ -561,13 +557,7 @@ int match_main(int argc, char **argv)
                            (sd.whole[sd.nwhole].model = strdup(model))) {
                     WholeRec *wr = &sd.whole[sd.nwhole];
                     wr->latency = lat;
-                    wr->act_mb = wr->param_mb = 0;
-                    for (int i = 0; i < v.part.nkernels; i++) {
-                        double act, param;
-                        kernel_traffic(g, &v.part.kernels[i], &act, &param);
-                        wr->act_mb += act;
-                        wr->param_mb += param;
-                    }
+                    partition_traffic(g, &v.part, &wr->act_mb, &wr->param_mb);
                     snprintf(wr->runtime, sizeof wr->runtime, "%s", rt ? rt : "");
                     snprintf(wr->cpu, sizeof wr->cpu, "%s", cpu ? cpu : "");
                     sd.nwhole++;

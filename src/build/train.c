@@ -706,19 +706,15 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[6])
                             m[i].latency};
             r[k++] = (FitRow){m[i].label_sum, 0, y, m[i].latency};
         }
-    double c[2] = {0, 0}, ci[2], cg[2] = {0, 0}, e_traffic = 0, e_ratio = 0, e_log = 0;
+    double c[2] = {0, 0}, cg[2] = {0, 0}, e_traffic = 0, e_ratio = 0, e_log = 0;
     int in_traffic = 0, in_ratio = 0, in_log = 0;
     int traffic_ok = k >= 5 && fit2(t, k, c) == 0 && c[0] >= 0 && c[1] >= 0;
     int log_ok = k >= 5 && fit2(g, k, cg) == 0 && 1 + cg[0] > 0 && cg[1] >= 0;
     double ratio = k >= 5 ? ratio_fit_skip(r, k, -1) : -1;
     for (int i = 0; i < k; i++) {
-        double et = fit2_skip(t, k, i, ci) == 0
-                        ? fabs(ci[0] * t[i].x1 + ci[1] * t[i].x2 - t[i].y) / t[i].w
-                        : 1;
+        double et = fit2_loo_error(t, k, i);
         double er = fabs(ratio_fit_skip(r, k, i) * r[i].x1 - r[i].y) / r[i].w;
-        double eg = fit2_skip(g, k, i, ci) == 0
-                        ? fabs(ci[0] * g[i].x1 + ci[1] * g[i].x2 - g[i].y) / g[i].w
-                        : 1;
+        double eg = fit2_loo_error(g, k, i);
         e_traffic += et / k;
         e_ratio += er / k;
         e_log += eg / k;
@@ -777,9 +773,11 @@ static double model_oof_sum(const Sample *s, int n, const char *model, int *cnt)
 
 /* The overhead judged by what prediction will see: each training model's
  * kernels predicted out of fold (cross-validation), not their labels.  The
- * median ratio of latency to labels (ov[2]) is kept unless a fit of
+ * median ratio of latency to labels (ov[2]) is kept unless, leave-one-out,
+ * one of
  *     latency - run cost = scale x out-of-fold sum + cost x kernels
- * puts more training models within 10%. */
+ *     latency - run cost = (s + q x ln(act MB)) x out-of-fold sum
+ * has the lower MAPE (the second: ort-xeon's, session 9, README). */
 static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, double ov[6])
 {
     FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
@@ -795,7 +793,7 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
             have_act |= m[j].act_mb > 0;
         }
     }
-    double c[2], ci[2], cg[2] = {0, 0};
+    double c[2], cg[2] = {0, 0};
     if (k >= 5 && fit2(r, k, c) == 0) {
         /* the fits are judged leave-one-out: in sample, two free parameters
          * would win over the one-parameter ratio by fitting noise */
@@ -805,10 +803,8 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
         for (int i = 0; i < k; i++) {
             const FitRow *q = &r[i];
             double er = fabs((1 + ov[2]) * q->x1 - q->y) / q->w;
-            double ef = fit2_skip(r, k, i, ci) == 0
-                            ? fabs(ci[0] * q->x1 + ci[1] * q->x2 - q->y) / q->w : 1;
-            double eg = log_ok && fit2_skip(g, k, i, ci) == 0
-                            ? fabs(ci[0] * g[i].x1 + ci[1] * g[i].x2 - g[i].y) / g[i].w : 1;
+            double ef = fit2_loo_error(r, k, i);
+            double eg = log_ok ? fit2_loo_error(g, k, i) : 1;
             in_ratio += er <= 0.1;
             in_fit += ef <= 0.1;
             in_log += eg <= 0.1;

@@ -445,6 +445,17 @@ void kernel_traffic(const Graph *g, const Kernel *k, double *act_mb, double *par
     *act_mb = bytes > params ? (bytes - params) / 1e6 : 0;
 }
 
+void partition_traffic(const Graph *g, const Partition *part, double *act_mb, double *param_mb)
+{
+    *act_mb = *param_mb = 0;
+    for (int i = 0; i < part->nkernels; i++) {
+        double a, w;
+        kernel_traffic(g, &part->kernels[i], &a, &w);
+        *act_mb += a;
+        *param_mb += w;
+    }
+}
+
 double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k)
 {
     if (!p || (p->ms_per_act_mb == 0 && p->ms_per_param_mb == 0))

@@ -49,6 +49,9 @@ void predict_kernel(const Predictor *p, const Graph *g, const NormGraph *ng, con
 /* What kernel k moves through memory, in MB (fp32 sizes): its weights
  * (param_mb) and the activations its nodes read and write (act_mb). */
 void kernel_traffic(const Graph *g, const Kernel *k, double *act_mb, double *param_mb);
+/* The same summed over a partition's kernels: a model's traffic as the
+ * in-model forms of predictor_total_ms and nnmeter-build train take it. */
+void partition_traffic(const Graph *g, const Partition *part, double *act_mb, double *param_mb);
 
 /* The time kernel k costs inside a model beyond what it costs alone
  * (measured alone, its operands and weights stay in cache): fitted per MB
