@@ -353,6 +353,17 @@ static void write_kernel_samples(FILE *f, const Graph *g, const DeviceView *v,
     }
 }
 
+/* A flag's milliseconds from 0 to max into *out; -1 when s is not one. */
+static int parse_ms(const char *s, double max, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || end == s || !(v >= 0) || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: nnmeter-build match --device NAME [--kernels OUT.jsonl] "
@@ -396,26 +407,20 @@ int match_main(int argc, char **argv)
         case 'm': mout = optarg; break;
         case 'v': verbose = 1; break;
         case 's': split = optarg; break;
-        case 'r': {
-            char *end;
-            run_cost = strtod(optarg, &end);
-            if (*end || !(run_cost >= 0) || run_cost > 1000) {
+        case 'r':
+            if (parse_ms(optarg, 1000, &run_cost)) {
                 fprintf(stderr, "nnmeter-build match: --run-cost wants milliseconds >= 0, "
                                 "not '%s'\n", optarg);
                 return 1;
             }
             break;
-        }
-        case 'c': {
-            char *end;
-            cost = strtod(optarg, &end);
-            if (*end || !(cost >= 0) || cost > 1) {
+        case 'c':
+            if (parse_ms(optarg, 1, &cost)) {
                 fprintf(stderr, "nnmeter-build match: --profiler-cost wants milliseconds "
                                 "from 0 to 1, not '%s'\n", optarg);
                 return 1;
             }
             break;
-        }
         case 'h': usage(stdout); return 0;
         default:
             fprintf(stderr, "nnmeter-build match: bad option '%s'; see --help\n",

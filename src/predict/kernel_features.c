@@ -142,6 +142,14 @@ static int has_token(const NormGraph *ng, const Kernel *k, const char *const *to
     return 0;
 }
 
+/* 1 when channel (or column) count n fills blocks of `block` -- ORT's NCHWc
+ * layout needs it (8 wide with AVX2, 16 with AVX-512); an unknown count
+ * (dim() gives 0) counts as filled, as it always has for convs */
+static double multiple_of(double n, int block)
+{
+    return (int64_t)n % block == 0;
+}
+
 static const char *const act_tokens[] = {"relu", "relu6", "clip", "sigmoid", "hsigmoid",
                                          "hswish", "swish", "tanh", "leakyrelu", "gelu"};
 
@@ -175,8 +183,8 @@ static void conv_features(const Graph *g, const NormGraph *ng, const Kernel *k, 
      * Predictor files trained before aligned16 list 18 conv features: the
      * loader refuses them by name, and a retrain makes them anew. */
     double group = (double)node_attr_int(n, "group", 1);
-    double aligned = (int64_t)dim(x, 1) % 8 == 0 && (int64_t)dim(y, 1) % 8 == 0;
-    double aligned16 = (int64_t)dim(x, 1) % 16 == 0 && (int64_t)dim(y, 1) % 16 == 0;
+    double aligned = multiple_of(dim(x, 1), 8) && multiple_of(dim(y, 1), 8);
+    double aligned16 = multiple_of(dim(x, 1), 16) && multiple_of(dim(y, 1), 16);
     double v[19] = {dim(x, 2), dim(x, 3), dim(x, 1), dim(y, 1), dim(w, 2), dim(w, 3),
                     (double)st[0], (double)node_attr_int(n, "group", 1), dim(y, 2), dim(y, 3),
                     c->flops / 1e6, (double)c->params / 1e3,
@@ -256,7 +264,7 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
         double v[11] = {dim(x, 2), dim(x, 3), dim(x, 1), (double)ks[0], (double)st[0],
                         dim(out, 2), dim(out, 3), strcmp(an->op, "MaxPool") == 0,
                         numel_k(out) * (double)(ks[0] * ks[1]),
-                        (int64_t)dim(x, 1) % 8 == 0, (int64_t)dim(x, 1) % 16 == 0};
+                        multiple_of(dim(x, 1), 8), multiple_of(dim(x, 1), 16)};
         memcpy(f->v, v, sizeof v);
         break;
     }
@@ -266,8 +274,8 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
          * across sizes (XNNPACK's gaps: cross-validated 71% -> 89%).  The
          * batch counts, as in the elementwise in_k: a batch of 8 reads 8
          * maps, and the per-unit prediction grows with it */
-        double v[6] = {dim(x, 2), dim(x, 3), dim(x, 1), numel_k(x), (int64_t)dim(x, 1) % 8 == 0,
-                       (int64_t)dim(x, 1) % 16 == 0};
+        double v[6] = {dim(x, 2), dim(x, 3), dim(x, 1), numel_k(x), multiple_of(dim(x, 1), 8),
+                       multiple_of(dim(x, 1), 16)};
         memcpy(f->v, v, sizeof v);
         break;
     }
@@ -291,7 +299,7 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
     case FAM_NORM: {
         double cols = dim(out, -1);
         double v[5] = {cols > 0 ? (double)shape_numel(out) / cols : 0, cols, numel_k(out),
-                       k->nunits, cols > 0 && (int64_t)cols % 16 == 0};
+                       k->nunits, cols > 0 && multiple_of(cols, 16)};
         memcpy(f->v, v, sizeof v);
         break;
     }
@@ -302,8 +310,8 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
             const Shape *s = tshape(g, an->inputs[i]);
             in_k += numel_k(s);
             int64_t c = s->ndim >= 3 ? s->dims[1] : 0;
-            a8 &= c > 0 && c % 8 == 0;
-            a16 &= c > 0 && c % 16 == 0;
+            a8 &= c > 0 && multiple_of((double)c, 8);
+            a16 &= c > 0 && multiple_of((double)c, 16);
         }
         double v[6] = {in_k, numel_k(out), an->ninputs, an->noutputs, a8, a16};
         memcpy(f->v, v, sizeof v);
