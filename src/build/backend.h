@@ -51,6 +51,9 @@ struct Backend {
      * BACKEND_WARMUP_MS). */
     double warmup_ms;
     const CmdOptions *cmd;  /* the cmd backend's settings (NULL for the others) */
+    /* How the backend times a run, when the protocol should say more than
+     * the options do (XNNPACK batches short runs); NULL for nothing. */
+    const char *timing_note;
     void *state;
 };
 

@@ -46,6 +46,25 @@ for r in recs:
     assert len(r["round_min_ms"]) == 1 and "profile" not in r, r
 EOF
 
+# 1b. --statistic min: the latency is the lowest round minimum (the default
+# is the mean of the two lowest); the protocol says which, and that short
+# runs are batched; a statistic we do not know is refused by name
+nice -n 19 "$BUILD" measure --backend xnnpack --rounds 3 --warmup 1 --runs 3 --extra-rounds 0 \
+    --statistic min --out "$T/min.jsonl" "$T/conv_bn_relu.onnx" 2>"$T/min.err"
+check "--statistic min exits 0" test $? -eq 0
+check "--statistic min: latency is the lowest round" "$PY" - "$T/min.jsonl" "$T/ok.jsonl" <<'EOF'
+import sys, records
+r = records.load(sys.argv[1])[0]
+assert len(r["round_min_ms"]) == 3 and r["latency_ms"] == min(r["round_min_ms"]), r
+assert r["protocol"].endswith(" min-round-min runs-batched-to-0.05ms"), r["protocol"]
+d = records.load(sys.argv[2])[0]
+assert " mean-of-two-lowest-round-min " in d["protocol"], d["protocol"]
+EOF
+"$BUILD" measure --backend xnnpack --statistic median --out "$T/x.jsonl" "$T/conv_bn_relu.onnx" \
+    2>"$T/stat.err"
+check "--statistic median: usage exit 1" test $? -eq 1
+check "--statistic median: message" grep -q "^nnmeter-build measure: --statistic is min or mean2, not 'median'$" "$T/stat.err"
+
 # 2. unsupported ops: the op is named, the model gets no record, the other does
 nice -n 19 "$BUILD" measure $M --out "$T/bad.jsonl" "$T/layernorm.onnx" \
     "$T/conv_bn_relu.onnx" "$T/concat.onnx" 2>"$T/bad.err"
