@@ -18,8 +18,8 @@
 #   val    30 zoo models never trained on (seed 200), timed whole twice (the
 #          second gives the noise floor), and their kernels cut out and timed
 #          alone, twice, for the kernel figures and their noise floor
-# Kernels are timed in 15 rounds (fresh runtime each) plus up to 3 for the
-# noisy ones: kernels under 20 us repeated within 10% between two
+# Kernels are timed in 15 rounds (fresh runtime each) plus up to 6 for the
+# noisy ones (3 until session 10), each kernel's lowest round kept: kernels under 20 us repeated within 10% between two
 # measurements for 84% of them with 5 rounds, 97% with 12; and 114
 # validation kernels measured twice in a row agreed for 94.2% with 10
 # rounds, 99.2% with 40 (session 5).  Every visit warms up for at least

@@ -7,11 +7,12 @@
  * of the model's kernels: called from Node, a run also costs copying its
  * inputs and outputs (0.7 ms for a 1x64x56x56 tensor here), which T1 + T2
  * counts twice where T12 counts it once -- every pair would look fused.
- * Without a profile, T is the protocol's timing.  Where the runtime shows what it executed (ORT's profile),
- * the kernel count of the op1 -> op2 model is the second witness.  The
- * rule file written lists every pair with its evidence, then rules built
- * from the pairs that fuse: for each first op, the ops that fold into it
- * (bn, mul, add) repeated, then one activation.
+ * Without a profile, T is the protocol's timing.  Where the runtime shows
+ * what it executed (ORT's profile), the kernel count of the op1 -> op2
+ * model is the second witness.  The rule file written lists every pair
+ * with its evidence, then rules built from the pairs that fuse: for each
+ * first op, the ops that fold into it (bn, mul, add) repeated, then one
+ * activation.
  */
 #include "detect_rules.h"
 
@@ -220,7 +221,8 @@ static void write_rules(FILE *f, const char *device, const Backend *b, const Pai
                "# the runtime's profile is available, its kernel count for op1 -> op2 decides\n"
                "# (1 kernel = fused) and the latency test is shown beside it.\n"
                "# Times in ms (1x64x56x56 activations): the runtime's profiled kernel time\n"
-               "# where it has a profiler, else the median over rounds of each round's minimum.\n#\n",
+               "# where it has a profiler, else the median over rounds of each round's\n"
+               "# minimum.\n#\n",
             b->name, date);
     fprintf(f, "#   %-8s %-8s %9s %9s %9s  %-7s %-7s\n", "op1", "op2", "T1", "T2", "T12",
             "latency", "graph");

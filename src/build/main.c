@@ -3,8 +3,8 @@
  *   nnmeter-build zoo --family NAME|all --count N --seed S --out DIR
  *
  * Subcommands are a table (name, function, summary) so the dispatcher and
- * --help read one list; detect-rules, train and eval join it later.  Each subcommand parses its own options from its own table, the
- * same way nnmeter-tui does.  Exit codes: 0 ok, 1 usage, 2 bad input,
+ * --help read one list.  Each subcommand parses its own options from its
+ * own table, the same way nnmeter-tui does.  Exit codes: 0 ok, 1 usage, 2 bad input,
  * 3 internal (out of memory, cannot write output).
  */
 #include <errno.h>

@@ -80,10 +80,11 @@ static double mean_two_lowest(double *v, int n)
 }
 
 /* The latency is the mean of the two lowest round minima (the one round's
- * minimum when there is one), or with --statistic min their minimum.  Contention on a shared host only ever adds
- * time, and on this host it comes in spells of seconds that can cover all
- * of one model's visits, so the repeatable figure is the floor of many
- * rounds, confirmed by a second visit.  Two measure runs of the 48
+ * minimum when there is one), or with --statistic min their minimum.
+ * Contention on a shared host only ever adds time, and on this host it
+ * comes in spells of seconds that can cover all of one model's visits, so
+ * the repeatable figure is the floor of many rounds, confirmed by a second
+ * visit.  Two measure runs of the 48
  * validation models, 15 rounds each, on a noisy day agreed within ±10% for
  * 98% of the models with this statistic over all 15 rounds, 94% with the
  * minimum or the median of the lowest quarter, 90% with the median; over
@@ -550,8 +551,8 @@ static int parse_num(const char *s, double *out)
 
 int measure_main(int argc, char **argv)
 {
-    MeasureOpts o = {.rounds = 15, .warmup = 5, .warmup_ms = BACKEND_WARMUP_MS, .runs = 20, .max_spread = 0.05,
-                     .extra_rounds = 0, .profile_runs = 10, .profile_rounds = 6,
+    MeasureOpts o = {.rounds = 15, .warmup = 5, .warmup_ms = BACKEND_WARMUP_MS, .runs = 20,
+                     .max_spread = 0.05, .extra_rounds = 0, .profile_runs = 10, .profile_rounds = 6,
                      .cpu = -1};
     const char *backend = NULL, *out = NULL;
     int append = 0;

@@ -6,8 +6,9 @@
  * different order each round (interleaved, so a slow minute hits all
  * models alike); per round the minimum of N timed runs after warm-up; the
  * result is the mean of the two lowest of those minima over 15 rounds
- * (or their minimum: --statistic; measure.c says why), with its spread; models whose spread is above a
- * threshold can get extra rounds.  Every record names
+ * (or their minimum: --statistic; measure.c says why), with its spread;
+ * models whose spread is above a threshold can get extra rounds.  Every
+ * record names
  * the CPU, runtime, threads, date and protocol, and records from different
  * CPUs or runtimes are never mixed in one file.
  */
@@ -24,7 +25,8 @@ typedef struct {
     double max_spread;      /* re-measure above this relative spread */
     int extra_rounds;       /* at most this many extra rounds */
     int profile_runs;       /* runs of the per-kernel profile; 0 = none */
-    int profile_rounds;     /* profiles, each in a fresh context; per kernel the mean of the two lowest */
+    int profile_rounds;     /* profiles, each in a fresh context; per kernel
+                             * the mean of the two lowest */
     int cpu;                /* pin the backend to this CPU; -1 = no pinning */
     int stat_min;           /* latency = the lowest round minimum, not the two lowest's mean */
     int quiet;

@@ -322,6 +322,14 @@ static void base_name(const char *path, char *out, size_t len)
 
 /* One model file per distinct kernel of the models, and DIR/split.jsonl
  * naming, for every kernel of every model, the file that stands for it. */
+/* One line of the manifest: which model's kernel is in which file. */
+static void manifest_line(FILE *man, const char *model, const char *kernel, const char *key,
+                          const char *file)
+{
+    fprintf(man, "{\"model\":\"%s\",\"kernel\":\"%s\",\"key\":\"%s\",\"file\":\"%s\"}\n",
+            model, kernel, key, file);
+}
+
 int split_models(const char *device, const char *dir, char **paths, int npaths, uint64_t seed)
 {
     char err[1024];
@@ -394,12 +402,10 @@ int split_models(const char *device, const char *dir, char **paths, int npaths, 
                 }
                 files = nf;
                 *slot = written++;
-                fprintf(man, "{\"model\":\"%s\",\"kernel\":\"%s\",\"key\":\"%s\",\"file\":\"%s\"}\n",
-                        paths[a], g->nodes[k->anchor].name, key, path);
+                manifest_line(man, paths[a], g->nodes[k->anchor].name, key, path);
             } else if (*slot >= 0) {
                 /* the same kernel as one already written: name that file */
-                fprintf(man, "{\"model\":\"%s\",\"kernel\":\"%s\",\"key\":\"%s\",\"file\":\"%s\"}\n",
-                        paths[a], g->nodes[k->anchor].name, key, files[*slot]);
+                manifest_line(man, paths[a], g->nodes[k->anchor].name, key, files[*slot]);
             }
         }
         device_view_free(&v);

@@ -270,17 +270,22 @@ static char *booster_export(BoosterHandle b)
             int i = 0;
             const cJSON *l = lc ? lc->child : NULL, *r = rc ? rc->child : NULL,
                         *x = si ? si->child : NULL, *c = sc ? sc->child : NULL;
-            for (; l && r && x && c && out; l = l->next, r = r->next, x = x->next, c = c->next, i++) {
+            for (; l && r && x && c && out;
+                 l = l->next, r = r->next, x = x->next, c = c->next, i++) {
                 int leaf = l->valueint < 0;
                 if (!leaf && (l->valueint <= i || r->valueint <= i))
                     ok = 0; /* our evaluator relies on forward child links */
                 const char *sep = i ? "," : "";
                 switch (fi) {
                 case 0: out = append(out, &len, &cap, "%s%d", sep, leaf ? -1 : x->valueint); break;
-                case 1: out = append(out, &len, &cap, "%s%.7g", sep, leaf ? 0 : (float)c->valuedouble); break;
+                case 1:
+                    out = append(out, &len, &cap, "%s%.7g", sep, leaf ? 0 : (float)c->valuedouble);
+                    break;
                 case 2: out = append(out, &len, &cap, "%s%d", sep, leaf ? 0 : l->valueint); break;
                 case 3: out = append(out, &len, &cap, "%s%d", sep, leaf ? 0 : r->valueint); break;
-                default: out = append(out, &len, &cap, "%s%.7g", sep, leaf ? (float)c->valuedouble : 0); break;
+                default:
+                    out = append(out, &len, &cap, "%s%.7g", sep, leaf ? (float)c->valuedouble : 0);
+                    break;
                 }
             }
             out = append(out, &len, &cap, "]");
