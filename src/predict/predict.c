@@ -3,7 +3,8 @@
  * File format (format 1), all JSON:
  *   meta.json  {"format":1, "device", "runtime", "cpu", "threads", "date",
  *               "protocol", "overhead":{"model_ms", "kernel_ms", "kernel_scale",
- *               "ms_per_act_mb", "ms_per_param_mb", "scale_per_ln_act_mb"},
+ *               "ms_per_act_mb", "ms_per_param_mb", "scale_per_ln_act_mb",
+ *               "scale_per_act_mb", "act_mb_cap"},
  *               "profiler_fit":{"cost_ms" (what the labels took off each profiled
  *               kernel; for nnmeter-build eval), ...},
  *               "fallback":{"base_ms", "ms_per_mflop", "ms_per_kb"}, ...}
@@ -59,6 +60,7 @@ struct Predictor {
     double model_ms, kernel_ms, kernel_scale; /* overhead terms */
     double ms_per_act_mb, ms_per_param_mb;    /* in a model vs alone */
     double scale_per_ln_act;                  /* kernel_scale grows with ln(act MB) */
+    double scale_per_act, act_cap;            /* ... or with act MB, held at act_cap */
     double model_band;                        /* 90% |log error| of whole models */
     double profiler_cost;                     /* ms per profiled kernel (< 0: none) */
     double fb_base, fb_per_mflop, fb_per_kb; /* roofline fallback */
@@ -319,6 +321,8 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     p->kernel_scale = num(ov, "kernel_scale", 0);
     p->ms_per_act_mb = num(ov, "ms_per_act_mb", 0);
     p->scale_per_ln_act = num(ov, "scale_per_ln_act_mb", 0);
+    p->scale_per_act = num(ov, "scale_per_act_mb", 0);
+    p->act_cap = num(ov, "act_mb_cap", 0);
     p->ms_per_param_mb = num(ov, "ms_per_param_mb", 0);
     p->model_band = num(ov, "model_band", 0);
     p->profiler_cost = num(cJSON_GetObjectItem(meta, "profiler_fit"), "cost_ms", -1);
@@ -474,7 +478,8 @@ double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels
 {
     if (!p)
         return kernel_sum_ms;
-    double scale = 1 + p->kernel_scale + p->scale_per_ln_act * log(act_mb > 1 ? act_mb : 1);
+    double scale = 1 + p->kernel_scale + p->scale_per_ln_act * log(act_mb > 1 ? act_mb : 1) +
+                   p->scale_per_act * (act_mb < p->act_cap ? act_mb : p->act_cap);
     return p->model_ms + p->kernel_ms * nkernels + scale * kernel_sum_ms;
 }
 

@@ -63,9 +63,10 @@ double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k
 /* Model latency from its kernels' predicted sum: the runtime adds a fixed
  * cost, a cost per kernel, and time proportional to the kernels' (layout
  * conversions, session overhead; for kernels measured alone, what a model
- * adds around them, a share that may grow with ln of the model's
- * activation MB, act_mb: the sum of its kernels' kernel_traffic), all
- * fitted on measured models. */
+ * adds around them), and a share that may grow with ln of the model's
+ * activation MB (act_mb: the sum of its kernels' kernel_traffic) or with
+ * act_mb itself up to the largest the training models had, all fitted on
+ * measured models. */
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels, double act_mb);
 /* The device's model-level error band (meta.json overhead.model_band: the
  * training models' 90th percentile |log(predicted/measured)|); 0 if none. */

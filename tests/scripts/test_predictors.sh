@@ -185,6 +185,32 @@ assert abs(t0["total_ms"] - s) < 1e-9 * s, (t0["total_ms"], s)
 d1, d2 = t1["total_ms"] - s, t2["total_ms"] - s
 assert d1 > 0 and abs(d2 - 2 * d1) < 1e-9 * s, (d1, d2)
 PY
+# ... or linearly with the activation MB, held at the cap (train's linear
+# form): total = kernel sum x (1 + r min(A, cap)); with the cap below the
+# model's A, doubling the cap doubles what it adds, and a cap above A
+# adds r A, the same whatever the cap
+linact_total() { # r cap
+    /usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" "$1" "$2" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["overhead"].update(model_ms=0, kernel_ms=0, kernel_scale=0, ms_per_act_mb=0, ms_per_param_mb=0,
+                     scale_per_ln_act_mb=0, scale_per_act_mb=float(sys.argv[2]),
+                     act_mb_cap=float(sys.argv[3]))
+json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+    NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/a$1_$2.json"
+}
+linact_total 0.01 0.5 && linact_total 0.01 1 && linact_total 0.01 1e6 && linact_total 0.01 2e6 &&
+    /usr/bin/python3 - "$tmp/a0.01_0.5.json" "$tmp/a0.01_1.json" "$tmp/a0.01_1e6.json" \
+        "$tmp/a0.01_2e6.json" <<'PY' && ok || bad "scale_per_act_mb with act_mb_cap"
+import json, sys
+h, o, big, big2 = (json.load(open(f))["devices"][0] for f in sys.argv[1:])
+s = sum(k["latency_ms"] for k in h["kernels"])
+dh, do = h["total_ms"] - s, o["total_ms"] - s
+assert abs(dh - 0.01 * 0.5 * s) < 1e-9 * s and abs(do - 2 * dh) < 1e-9 * s, (dh, do, s)
+db = big["total_ms"] - s
+assert db > do and abs(big2["total_ms"] - big["total_ms"]) < 1e-12, (db, big2["total_ms"])
+PY
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
