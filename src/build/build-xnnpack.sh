@@ -9,9 +9,13 @@
 # per-operator profiler, so kernels are measured the way nn-Meter measures
 # them: as single-kernel models, timed whole, in this process.
 #
-#   train  60 zoo models (the 10 families XNNPACK runs x 6, seed 100), timed
-#          whole, and every distinct kernel in them cut out as a model of its
-#          own (sample --split) and timed alone
+#   train  120 zoo models (the 10 families XNNPACK runs x 12, seed 100;
+#          NNMETER_TRAIN_COUNT per family; a retrain takes the count its
+#          data have: xnnpack-cpu's 6), timed whole, and every distinct
+#          kernel in them cut out as a model of its own (sample --split) and
+#          timed alone.  12, not 6 (session 10): with 6 the validation
+#          mobilenetv3s (0.9 ms) were smaller than every training one and
+#          came out 10-11% low
 #   prior  600 kernels from nn-Meter's layer configs, one per model
 #   adapt  two rounds of 4 kernels around each of the 200 worst
 #          cross-validated kernels
@@ -34,12 +38,19 @@ set -euo pipefail
 dev=${NNMETER_DEVICE:-xnnpack-cpu}
 . "$(dirname "$0")/lib.sh"
 families="alexnet vgg resnet mobilenetv1 mobilenetv2 mobilenetv3 efficientnet mnasnet proxylessnas nasbench201"
+# training models per family: what the data were measured with when
+# retraining (their zoo must be remade exactly), else NNMETER_TRAIN_COUNT
+if [ "$mode" = retrain ]; then
+    count=$(($(zcat -f "$data/train.jsonl.gz" | grep -c '"model"') / 10))
+else
+    count=${NNMETER_TRAIN_COUNT:-12}
+fi
 
 step "zoo: train (seed 100) and validation (seed 200) models of: $families"
 rm -rf "$work/train" "$work/val" "$work/split" "$work/valsplit" "$work/prior" "$work"/adapt*
 [ "$mode" = measure ] && rm -f "$data"/*.jsonl "$data"/*.jsonl.gz
 for f in $families; do
-    "$B" zoo --family "$f" --count 6 --seed 100 --out "$work/train" >/dev/null
+    "$B" zoo --family "$f" --count "$count" --seed 100 --out "$work/train" >/dev/null
     "$B" zoo --family "$f" --count 3 --seed 200 --out "$work/val" >/dev/null
 done
 "$B" sample --split --device $dev --out "$work/split" "$work"/train/*.onnx | tee -a "$log"
@@ -86,7 +97,7 @@ step "run cost $rc ms"
 # out 1.67-2.02 ms in six measurements; two runs with extra rounds agreed
 # within 10% for all 30 validation models (session 6).
 WM="--extra-rounds 15 $S"
-step "measure: 60 training models, whole"
+step "measure: $((count * 10)) training models, whole"
 "$B" measure --backend xnnpack $pin --quiet $WM --out "$data/train.jsonl" "$work"/train/*.onnx
 keep "$data/train.jsonl"
 step "measure: their kernels, alone"
