@@ -769,36 +769,39 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[8])
                k, c[0], c[1], in_traffic, 100 * e_traffic, 1 + ratio, in_ratio,
                100 * e_ratio, 1 + cg[0], cg[1], in_log, 100 * e_log, 1 + ch[0], ch[1], cap,
                in_lin, 100 * e_lin);
-    int ratio_ok = ratio > 0;
+    /* the lowest leave-one-out MAPE of the forms that fitted */
+    enum { NONE, TRAFFIC, RATIO, LOG, LIN } form = NONE;
     double best = 1e300;
     if (traffic_ok)
-        best = e_traffic;
-    if (ratio_ok && e_ratio < best)
-        best = e_ratio;
-    if (log_ok || ratio_ok || traffic_ok || lin_ok)   /* the one kept replaces the ratio */
+        form = TRAFFIC, best = e_traffic;
+    if (ratio > 0 && e_ratio < best)
+        form = RATIO, best = e_ratio;
+    if (log_ok && e_log < best)
+        form = LOG, best = e_log;
+    if (lin_ok && e_lin < best)
+        form = LIN;
+    if (form != NONE) {   /* the one kept replaces the ratio */
         ov[1] = ov[2] = ov[3] = ov[4] = ov[5] = ov[6] = ov[7] = 0;
-    if (lin_ok && e_lin < best && (!log_ok || e_lin < e_log)) {
+        rc = 0;
+    }
+    if (form == LIN) {
         ov[2] = ch[0];
         ov[6] = ch[1];
         ov[7] = cap;
         printf("kernels alone -> in a model: x(%.4f + %.6f act MB, at most %.0f MB)\n",
                1 + ov[2], ov[6], cap);
-        rc = 0;
-    } else if (log_ok && e_log < best) {
+    } else if (form == LOG) {
         ov[2] = cg[0];
         ov[5] = cg[1];
         printf("kernels alone -> in a model: x(%.4f + %.4f ln act MB)\n", 1 + ov[2], ov[5]);
-        rc = 0;
-    } else if (ratio_ok && e_ratio == best) {
+    } else if (form == RATIO) {
         ov[2] = ratio;
         printf("kernels alone -> in a model: x%.4f (the ratio)\n", 1 + ratio);
-        rc = 0;
-    } else if (traffic_ok) {
+    } else if (form == TRAFFIC) {
         ov[3] = c[0];
         ov[4] = c[1];
         printf("kernels alone -> in a model: + %.5f ms per MB of activations, + %.5f ms "
                "per MB of weights\n", ov[3], ov[4]);
-        rc = 0;
     }
     free(t);
     free(r);
@@ -882,19 +885,24 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
                    k, ch[0], ch[1], cap, 100 * e_lin);
         printf("\n");
         /* judged by MAPE: a count within 10% moves with a few models */
-        double best = e_fit < e_ratio && c[0] > 0 ? e_fit : e_ratio;
+        enum { RATIO, PER_KERNEL, LOG, LIN } form = RATIO;
+        double best = e_ratio;
+        if (c[0] > 0 && e_fit < best)
+            form = PER_KERNEL, best = e_fit;
         if (log_ok && e_log < best)
-            best = e_log;
-        if (lin_ok && e_lin < best) {
+            form = LOG, best = e_log;
+        if (lin_ok && e_lin < best)
+            form = LIN;
+        if (form == LIN) {
             ov[1] = 0;
             ov[2] = ch[0] - 1;
             ov[6] = ch[1];
             ov[7] = cap;
-        } else if (log_ok && e_log == best) {
+        } else if (form == LOG) {
             ov[1] = 0;
             ov[2] = cg[0] - 1;
             ov[5] = cg[1];
-        } else if (e_fit == best) {
+        } else if (form == PER_KERNEL) {
             ov[2] = c[0] - 1;
             ov[1] = c[1];
         }
