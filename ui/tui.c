@@ -14,6 +14,7 @@
 #include "app.h"
 #include "model.h"
 #include "util/datadir.h"
+#include "util/hostcpu.h"
 
 void tui_default_model(char *buf, size_t len)
 {
@@ -34,9 +35,15 @@ static int device_list(const TuiOptions *o, char (*names)[64])
     return n;
 }
 
-/* The first device with predictors, else the first measured one, else 0. */
+/* The first device with predictors built on this host's CPU (a
+ * predictor is for one CPU), else the first with predictors, else the
+ * first measured one, else 0. */
 static int first_slot(const Session *s)
 {
+    for (int i = 0; i < s->nslots; i++)
+        if (s->slots[i].ok && s->slots[i].dev.pred &&
+            strcmp(predictor_cpu(s->slots[i].dev.pred), host_cpu_name()) == 0)
+            return i;
     for (int i = 0; i < s->nslots; i++)
         if (s->slots[i].ok && s->slots[i].dev.pred)
             return i;

@@ -32,6 +32,7 @@
 #include "measure.h"
 #include "netbuilder.h"
 #include "onnx/onnx_write.h"
+#include "util/hostcpu.h"
 
 /* Ops under test: how to build each after a tensor x. */
 typedef enum {
@@ -239,7 +240,7 @@ static void write_rules(FILE *f, const char *device, const Backend *b, const Pai
     }
     fprintf(f, "\ndevice    %s\nruntime   %s\nsource    detect-rules on %s, %s\n"
                "measured  yes\nfree      reshape flatten squeeze unsqueeze\n",
-            device, b->runtime, measure_cpu_name(), date);
+            device, b->runtime, host_cpu_name(), date);
     for (int a = 0; a < OP_COUNT; a++) {
         if (!ops[a].first)
             continue;

@@ -16,6 +16,7 @@
 #include "graph/graph.h"
 #include "graph/inputs.h"
 #include "filehash.h"
+#include "util/hostcpu.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_BADINPUT = 2, EXIT_INTERNAL = 3 };
 
@@ -29,33 +30,6 @@ typedef struct {
     char error[512];        /* non-empty: this model failed */
     cJSON *profile;
 } Entry;
-
-const char *measure_cpu_name(void)
-{
-    static char name[256];
-    if (name[0])
-        return name;
-    snprintf(name, sizeof name, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return name;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *c = strchr(line, ':');
-            if (c) {
-                c++;
-                while (*c == ' ' || *c == '\t')
-                    c++;
-                c[strcspn(c, "\n")] = 0;
-                snprintf(name, sizeof name, "%s", c);
-            }
-            break;
-        }
-    }
-    fclose(f);
-    return name;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -342,7 +316,7 @@ static cJSON *run_header(const Backend *b, const MeasureOpts *o, const char *dat
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddNumberToObject(r, "records_header", 1);
-    cJSON_AddStringToObject(r, "cpu", measure_cpu_name());
+    cJSON_AddStringToObject(r, "cpu", host_cpu_name());
     cJSON_AddStringToObject(r, "runtime", b->runtime);
     cJSON_AddStringToObject(r, "backend", b->name);
     cJSON_AddNumberToObject(r, "threads", b->threads);
@@ -439,11 +413,11 @@ static int check_compatible(const char *path, const Backend *b, char *err, size_
         if (!cJSON_IsString(cpu) || !cJSON_IsString(rt)) {
             snprintf(err, errlen, "%s:%d is not a measurement record", path, lineno);
             rc = -1;
-        } else if (strcmp(cpu->valuestring, measure_cpu_name()) ||
+        } else if (strcmp(cpu->valuestring, host_cpu_name()) ||
                    strcmp(rt->valuestring, b->runtime)) {
             snprintf(err, errlen, "%s:%d was measured on '%s' with '%s', not '%s' with "
                      "'%s'; write to another file", path, lineno, cpu->valuestring,
-                     rt->valuestring, measure_cpu_name(), b->runtime);
+                     rt->valuestring, host_cpu_name(), b->runtime);
             rc = -1;
         }
         cJSON_Delete(r);

@@ -44,7 +44,5 @@ int measure_main(int argc, char **argv);
  * frees with cJSON_Delete), 0 after copying the header's fields into rec. */
 int measure_record_inherit(cJSON *rec, cJSON **header);
 
-/* This host's CPU model name ("unknown" when /proc/cpuinfo says nothing). */
-const char *measure_cpu_name(void);
 
 #endif

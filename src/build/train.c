@@ -25,6 +25,7 @@
 #include "measure.h"
 #include "predict/kernel_features.h"
 #include "predict/predict.h"
+#include "util/hostcpu.h"
 
 typedef struct {
     char model[256];
@@ -1124,7 +1125,7 @@ int train_main(int argc, char **argv)
     /* the measurements' CPU, not this host's: a device retrained elsewhere
      * is still the machine it was measured on */
     cJSON_AddStringToObject(meta, "cpu", nmodels && models[0].cpu[0] ? models[0].cpu
-                                                                   : measure_cpu_name());
+                                                                   : host_cpu_name());
     cJSON_AddStringToObject(meta, "runtime",
                             nmodels && models[0].runtime[0] ? models[0].runtime : "unknown");
     cJSON_AddNumberToObject(meta, "threads", 1);

@@ -296,5 +296,24 @@ else ok "NO_COLOR: no colours"; fi
 keys q
 finished "quit (C locale)" 0
 
+# ---- the device built on this host's CPU comes first -----------------------
+# a second stand-in, ort-xeon, claims this host's CPU (as /proc/cpuinfo
+# names it): the analyzer opens on it, not on ort-cpu, the first device
+# with predictors
+host=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mkdir -p "$tmp/data/predictors/ort-xeon"
+/usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" \
+    "$tmp/data/predictors/ort-xeon/meta.json" "${host:-unknown}" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m.update(device="ort-xeon", cpu=sys.argv[3])
+json.dump(m, open(sys.argv[2], "w"))
+PY
+start_shell
+run
+check "the device built on this host's CPU opens first" '^device ort-xeon '
+keys q
+finished "quit (host CPU)" 0
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
