@@ -691,26 +691,12 @@ static double ratio_fit_skip(const FitRow *r, int n, int skip)
     return sxx > 0 ? sxy / sxx : -1;
 }
 
-/* ln of a model's activation MB, floored at 1 MB (a model's in-cache
- * floor; and no negative logarithms) -- as predictor_total_ms takes it */
-static double ln_act(double act_mb)
-{
-    return log(act_mb > 1 ? act_mb : 1);
-}
-
-/* A model's activation MB held at the largest the training models have
- * (cap): the linear form, like the trees, does not extrapolate */
-static double capped_act(double act_mb, double cap)
-{
-    return act_mb < cap ? act_mb : cap;
-}
-
 /* How much the in-model share grows with the activations: q ln(act MB)
- * (ov[5]) plus r x act MB up to the cap (ov[6], ov[7]) -- as
- * predictor_total_ms computes it */
+ * (ov[5]) plus r x act MB up to the cap (ov[6], ov[7]), through the
+ * transforms predictor_total_ms applies (predict.h) */
 static double act_term(const double ov[8], double act_mb)
 {
-    return ov[5] * ln_act(act_mb) + ov[6] * capped_act(act_mb, ov[7]);
+    return ov[5] * act_mb_ln(act_mb) + ov[6] * act_mb_capped(act_mb, ov[7]);
 }
 
 /* The largest activation MB of the models (0 when none says). */
@@ -735,9 +721,9 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[8])
         if (m[i].label_sum > 0 && m[i].latency > ov[0]) {
             double y = m[i].latency - ov[0] - m[i].label_sum;
             t[k] = (FitRow){m[i].act_mb, m[i].param_mb, y, m[i].latency};
-            g[k] = (FitRow){m[i].label_sum, m[i].label_sum * ln_act(m[i].act_mb), y,
+            g[k] = (FitRow){m[i].label_sum, m[i].label_sum * act_mb_ln(m[i].act_mb), y,
                             m[i].latency};
-            h[k] = (FitRow){m[i].label_sum, m[i].label_sum * capped_act(m[i].act_mb, cap), y,
+            h[k] = (FitRow){m[i].label_sum, m[i].label_sum * act_mb_capped(m[i].act_mb, cap), y,
                             m[i].latency};
             r[k++] = (FitRow){m[i].label_sum, 0, y, m[i].latency};
         }
@@ -848,8 +834,8 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
         if (cnt && m[j].latency > ov[0]) {
             double y = m[j].latency - ov[0];
             r[k] = (FitRow){oof, cnt, y, m[j].latency};
-            g[k] = (FitRow){oof, oof * ln_act(m[j].act_mb), y, m[j].latency};
-            h[k++] = (FitRow){oof, oof * capped_act(m[j].act_mb, cap), y, m[j].latency};
+            g[k] = (FitRow){oof, oof * act_mb_ln(m[j].act_mb), y, m[j].latency};
+            h[k++] = (FitRow){oof, oof * act_mb_capped(m[j].act_mb, cap), y, m[j].latency};
         }
     }
     double c[2], cg[2] = {0, 0}, ch[2] = {0, 0};

@@ -474,12 +474,22 @@ double predictor_model_band(const Predictor *p)
     return p ? p->model_band : 0;
 }
 
+double act_mb_ln(double act_mb)
+{
+    return log(act_mb > 1 ? act_mb : 1);
+}
+
+double act_mb_capped(double act_mb, double cap)
+{
+    return act_mb < cap ? act_mb : cap;
+}
+
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels, double act_mb)
 {
     if (!p)
         return kernel_sum_ms;
-    double scale = 1 + p->kernel_scale + p->scale_per_ln_act * log(act_mb > 1 ? act_mb : 1) +
-                   p->scale_per_act * (act_mb < p->act_cap ? act_mb : p->act_cap);
+    double scale = 1 + p->kernel_scale + p->scale_per_ln_act * act_mb_ln(act_mb) +
+                   p->scale_per_act * act_mb_capped(act_mb, p->act_cap);
     return p->model_ms + p->kernel_ms * nkernels + scale * kernel_sum_ms;
 }
 

@@ -68,6 +68,13 @@ double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k
  * act_mb itself up to the largest the training models had, all fitted on
  * measured models. */
 double predictor_total_ms(const Predictor *p, double kernel_sum_ms, int nkernels, double act_mb);
+/* The two activation terms of that share, as nnmeter-build train fits them
+ * and predictor_total_ms applies them: ln(act MB) floored at 1 MB (a
+ * model's in-cache floor; no negative logarithms), and act MB held at the
+ * largest the training models had (cap), so the linear form, like the
+ * trees, does not extrapolate. */
+double act_mb_ln(double act_mb);
+double act_mb_capped(double act_mb, double cap);
 /* The device's model-level error band (meta.json overhead.model_band: the
  * training models' 90th percentile |log(predicted/measured)|); 0 if none. */
 double predictor_model_band(const Predictor *p);
