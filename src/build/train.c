@@ -520,6 +520,18 @@ static int train_group(const char *dir, const char *name, int family, Sample **r
 
 /* ---- overhead ---------------------------------------------------------------- */
 
+/* A model's latency from its kernels, as meta.json's "overhead" holds it
+ * and predictor_total_ms applies it (predict.h):
+ *   model_ms + kernel_ms x kernels + (1 + kernel_scale + scale_per_ln_act x
+ *   ln(act MB) + scale_per_act x min(act MB, act_cap)) x the sum of the
+ *   kernels, each kernel with ms_per_act_mb x its act MB + ms_per_param_mb x
+ *   its weight MB added (predictor_in_model_ms). */
+typedef struct {
+    double model_ms, kernel_ms, kernel_scale;
+    double ms_per_act_mb, ms_per_param_mb;
+    double scale_per_ln_act, scale_per_act, act_cap;
+} Overhead;
+
 /* ---- models ------------------------------------------------------------------ */
 
 typedef struct {
@@ -665,20 +677,24 @@ static int write_oof(const char *path, const Sample *s, int n)
  * alone, their operands and weights stay in cache between runs; inside,
  * the weights come from memory and the activations from further caches.
  * The models whose kernels were all measured alone give the difference,
- * two ways (relative error, as fit3):
+ * five ways (relative error, as fit3):
  *     traffic: latency - run cost - their kernels' sum = a x act MB + b x weight MB
  *     ratio:   latency - run cost - their kernels' sum = s x the sum
  *     log:     ... = (s + q x ln(act MB)) x the sum
- * and the one with the lower leave-one-out MAPE is kept.  The log form is
- * the ratio growing with the model's activations: on the Xeon a model's
- * latency over its kernels' sum went from 1.04-1.09 under 5 MB of
- * activations to 1.12-1.23 for the EfficientNets over 100 MB.  On the AMD EPYC
- * the ratio over-predicted vgg's big, compute-bound convs by 9% and
- * under-predicted mobilenets' small, memory-bound kernels; on the Intel
- * Xeon the traffic fit under-predicted every model over 5 ms by 5-11%
- * (session 8, README).  Fills ov[3] (per act MB) and ov[4] (per weight
- * MB), or ov[2] (the ratio less 1) and, for the log form, ov[5] (q); -1
- * when too few models or no positive fit. */
+ *     lin:     ... = (s + r x act MB, held at the training models' largest) x the sum
+ *     weights: latency - run cost = (1 + s + r x capped act MB) x (the sum + w x weight MB)
+ * and the one with the lowest leave-one-out MAPE is kept.  The log and lin
+ * forms are the ratio growing with the model's activations: on the Xeon a
+ * model's latency over its kernels' sum went from 1.04-1.09 under 5 MB of
+ * activations to 1.12-1.23 for the EfficientNets over 100 MB.  The weights
+ * form adds what re-reading each kernel's weights costs in a model
+ * (fit_weight_form): a 0.9 ms MobileNetV3 with 10 MB of weights ran at 1.21
+ * times its kernels alone, and came out 10-11% low without it (session 11,
+ * README).  On the AMD EPYC the ratio over-predicted vgg's big,
+ * compute-bound convs by 9% and under-predicted mobilenets' small,
+ * memory-bound kernels; on the Intel Xeon the traffic fit under-predicted
+ * every model over 5 ms by 5-11% (session 8).  Fills ov's fields for the
+ * form kept; -1 when too few models or no positive fit. */
 static double ratio_fit_skip(const FitRow *r, int n, int skip)
 {
     double sxy = 0, sxx = 0;
@@ -692,11 +708,13 @@ static double ratio_fit_skip(const FitRow *r, int n, int skip)
 }
 
 /* How much the in-model share grows with the activations: q ln(act MB)
- * (ov[5]) plus r x act MB up to the cap (ov[6], ov[7]), through the
+ * (scale_per_ln_act) plus r x act MB up to the cap (scale_per_act,
+ * act_cap), through the
  * transforms predictor_total_ms applies (predict.h) */
-static double act_term(const double ov[8], double act_mb)
+static double act_term(const Overhead *ov, double act_mb)
 {
-    return ov[5] * act_mb_ln(act_mb) + ov[6] * act_mb_capped(act_mb, ov[7]);
+    return ov->scale_per_ln_act * act_mb_ln(act_mb) +
+           ov->scale_per_act * act_mb_capped(act_mb, ov->act_cap);
 }
 
 /* The largest activation MB of the models (0 when none says). */
@@ -709,17 +727,85 @@ static double max_act(const ModelRec *m, int nm)
     return cap;
 }
 
-static int fit_alone_overhead(const ModelRec *m, int nm, double ov[8])
+/* The "weights" form: latency - run cost = (1 + a + r x act MB up to the
+ * cap) x (the kernels' sum + w x weight MB).  Alone, a kernel's weights
+ * stay in cache between runs; inside a model the weights of all its
+ * kernels (10 MB for a MobileNetV3) do not, so each kernel pays for
+ * reading its weights again: w ms per MB, a per-kernel cost the analyzer
+ * shows on the kernel (predictor_in_model_ms), scaled like the rest.  It
+ * is the capped-act form with w = 0.  w is not linear in the fit, so it is
+ * searched on a grid (0 to 0.05 ms per MB; ~0.006 on the Xeon) for the
+ * least weighted squared error, leaving out row `skip` (-1: none).  Fills
+ * rows[] for the w found, c[] with a and r; returns w, or -1 when no w
+ * gives a fit with 1 + a > 0 and r >= 0. */
+#define WEIGHT_GRID_STEP 0.00025
+#define WEIGHT_GRID_N 201
+
+static void weight_rows(const ModelRec *m, const int *mi, int k, double cap, double w,
+                        double run_ms, FitRow *rows)
+{
+    for (int i = 0; i < k; i++) {
+        const ModelRec *x = &m[mi[i]];
+        double sum = x->label_sum + w * x->param_mb;
+        rows[i] = (FitRow){sum, sum * act_mb_capped(x->act_mb, cap), x->latency - run_ms - sum,
+                           x->latency};
+    }
+}
+
+static double fit_weight_form(const ModelRec *m, const int *mi, int k, double cap,
+                              double run_ms, int skip, FitRow *rows, double c[2])
+{
+    double best_w = -1, best_sse = 1e300, bc[2] = {0, 0};
+    for (int j = 0; j < WEIGHT_GRID_N; j++) {
+        double w = j * WEIGHT_GRID_STEP, cj[2], sse = 0;
+        weight_rows(m, mi, k, cap, w, run_ms, rows);
+        if (fit2_skip(rows, k, skip, cj) || 1 + cj[0] <= 0 || cj[1] < 0)
+            continue;
+        for (int i = 0; i < k; i++)
+            if (i != skip) {
+                double e = (cj[0] * rows[i].x1 + cj[1] * rows[i].x2 - rows[i].y) / rows[i].w;
+                sse += e * e;
+            }
+        if (sse < best_sse)
+            best_sse = sse, best_w = w, bc[0] = cj[0], bc[1] = cj[1];
+    }
+    if (best_w >= 0)
+        weight_rows(m, mi, k, cap, best_w, run_ms, rows);
+    c[0] = bc[0];
+    c[1] = bc[1];
+    return best_w;
+}
+
+/* fit_weight_form's leave-one-out MAPE (w searched again without each
+ * row) and count within 10%; 1 (100%) when no fit. */
+static double weight_form_loo(const ModelRec *m, const int *mi, int k, double cap,
+                              double run_ms, FitRow *rows, int *within)
+{
+    double e_sum = 0, c[2];
+    *within = 0;
+    for (int i = 0; i < k; i++) {
+        double w = fit_weight_form(m, mi, k, cap, run_ms, i, rows, c);
+        double e = w < 0 ? 1 : fabs(c[0] * rows[i].x1 + c[1] * rows[i].x2 - rows[i].y) / rows[i].w;
+        e_sum += e / k;
+        *within += e <= 0.1;
+    }
+    return e_sum;
+}
+
+static int fit_alone_overhead(const ModelRec *m, int nm, Overhead *ov)
 {
     FitRow *t = malloc((size_t)(nm ? nm : 1) * sizeof *t);
     FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
     FitRow *g = malloc((size_t)(nm ? nm : 1) * sizeof *g);
     FitRow *h = malloc((size_t)(nm ? nm : 1) * sizeof *h);
+    FitRow *hw = malloc((size_t)(nm ? nm : 1) * sizeof *hw);
+    int *mi = malloc((size_t)(nm ? nm : 1) * sizeof *mi);
     double cap = max_act(m, nm);
     int k = 0, rc = -1;
-    for (int i = 0; t && r && g && h && i < nm; i++)
-        if (m[i].label_sum > 0 && m[i].latency > ov[0]) {
-            double y = m[i].latency - ov[0] - m[i].label_sum;
+    for (int i = 0; t && r && g && h && hw && mi && i < nm; i++)
+        if (m[i].label_sum > 0 && m[i].latency > ov->model_ms) {
+            mi[k] = i;
+            double y = m[i].latency - ov->model_ms - m[i].label_sum;
             t[k] = (FitRow){m[i].act_mb, m[i].param_mb, y, m[i].latency};
             g[k] = (FitRow){m[i].label_sum, m[i].label_sum * act_mb_ln(m[i].act_mb), y,
                             m[i].latency};
@@ -734,6 +820,13 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[8])
     int log_ok = k >= 5 && fit2(g, k, cg) == 0 && 1 + cg[0] > 0 && cg[1] >= 0;
     int lin_ok = k >= 5 && cap > 0 && fit2(h, k, ch) == 0 && 1 + ch[0] > 0 && ch[1] >= 0;
     double ratio = k >= 5 ? ratio_fit_skip(r, k, -1) : -1;
+    double cw[2] = {0, 0}, e_w = 1;
+    int in_w = 0;
+    double wcost = -1;
+    if (k >= 5 && cap > 0)
+        wcost = fit_weight_form(m, mi, k, cap, ov->model_ms, -1, hw, cw);
+    if (wcost >= 0)
+        e_w = weight_form_loo(m, mi, k, cap, ov->model_ms, hw, &in_w);
     for (int i = 0; i < k; i++) {
         double et = fit2_loo_error(t, k, i);
         double er = fabs(ratio_fit_skip(r, k, i) * r[i].x1 - r[i].y) / r[i].w;
@@ -756,8 +849,12 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[8])
                k, c[0], c[1], in_traffic, 100 * e_traffic, 1 + ratio, in_ratio,
                100 * e_ratio, 1 + cg[0], cg[1], in_log, 100 * e_log, 1 + ch[0], ch[1], cap,
                in_lin, 100 * e_lin);
+    if (wcost >= 0)
+        printf("kernels alone -> in a model, leave-one-out: x(%.4f + %.6f act MB, at most %.0f "
+               "MB) x (sum + %.5f ms per MB of weights) %d within 10%% (MAPE %.2f%%)\n",
+               1 + cw[0], cw[1], cap, wcost, in_w, 100 * e_w);
     /* the lowest leave-one-out MAPE of the forms that fitted */
-    enum { NONE, TRAFFIC, RATIO, LOG, LIN } form = NONE;
+    enum { NONE, TRAFFIC, RATIO, LOG, LIN, WEIGHTS } form = NONE;
     double best = 1e300;
     if (traffic_ok)
         form = TRAFFIC, best = e_traffic;
@@ -766,34 +863,49 @@ static int fit_alone_overhead(const ModelRec *m, int nm, double ov[8])
     if (log_ok && e_log < best)
         form = LOG, best = e_log;
     if (lin_ok && e_lin < best)
-        form = LIN;
+        form = LIN, best = e_lin;
+    if (wcost >= 0 && e_w < best)
+        form = WEIGHTS;
     if (form != NONE) {   /* the one kept replaces the ratio */
-        ov[1] = ov[2] = ov[3] = ov[4] = ov[5] = ov[6] = ov[7] = 0;
+        *ov = (Overhead){.model_ms = ov->model_ms};
         rc = 0;
     }
-    if (form == LIN) {
-        ov[2] = ch[0];
-        ov[6] = ch[1];
-        ov[7] = cap;
+    if (form == WEIGHTS) {
+        /* fit_weight_form left its rows and coefficients for all models */
+        fit_weight_form(m, mi, k, cap, ov->model_ms, -1, hw, cw);
+        ov->kernel_scale = cw[0];
+        ov->scale_per_act = cw[1];
+        ov->act_cap = cap;
+        ov->ms_per_param_mb = wcost;
+        printf("kernels alone -> in a model: x(%.4f + %.6f act MB, at most %.0f MB) x (sum + "
+               "%.5f ms per MB of weights)\n", 1 + ov->kernel_scale, ov->scale_per_act, cap,
+               wcost);
+    } else if (form == LIN) {
+        ov->kernel_scale = ch[0];
+        ov->scale_per_act = ch[1];
+        ov->act_cap = cap;
         printf("kernels alone -> in a model: x(%.4f + %.6f act MB, at most %.0f MB)\n",
-               1 + ov[2], ov[6], cap);
+               1 + ov->kernel_scale, ov->scale_per_act, cap);
     } else if (form == LOG) {
-        ov[2] = cg[0];
-        ov[5] = cg[1];
-        printf("kernels alone -> in a model: x(%.4f + %.4f ln act MB)\n", 1 + ov[2], ov[5]);
+        ov->kernel_scale = cg[0];
+        ov->scale_per_ln_act = cg[1];
+        printf("kernels alone -> in a model: x(%.4f + %.4f ln act MB)\n", 1 + ov->kernel_scale,
+               ov->scale_per_ln_act);
     } else if (form == RATIO) {
-        ov[2] = ratio;
+        ov->kernel_scale = ratio;
         printf("kernels alone -> in a model: x%.4f (the ratio)\n", 1 + ratio);
     } else if (form == TRAFFIC) {
-        ov[3] = c[0];
-        ov[4] = c[1];
+        ov->ms_per_act_mb = c[0];
+        ov->ms_per_param_mb = c[1];
         printf("kernels alone -> in a model: + %.5f ms per MB of activations, + %.5f ms "
-               "per MB of weights\n", ov[3], ov[4]);
+               "per MB of weights\n", ov->ms_per_act_mb, ov->ms_per_param_mb);
     }
     free(t);
     free(r);
     free(g);
     free(h);
+    free(hw);
+    free(mi);
     return rc;
 }
 
@@ -812,7 +924,7 @@ static double model_oof_sum(const Sample *s, int n, const char *model, int *cnt)
 
 /* The overhead judged by what prediction will see: each training model's
  * kernels predicted out of fold (cross-validation), not their labels.  The
- * median ratio of latency to labels (ov[2]) is kept unless, leave-one-out,
+ * median ratio of latency to labels (ov->kernel_scale) is kept unless, leave-one-out,
  * one of
  *     latency - run cost = scale x out-of-fold sum + cost x kernels
  *     latency - run cost = (s + q x ln(act MB)) x out-of-fold sum
@@ -820,8 +932,8 @@ static double model_oof_sum(const Sample *s, int n, const char *model, int *cnt)
  * has the lowest MAPE (the second: ort-xeon's in session 9; the third in
  * session 10, where the training models over 160 MB of activations came
  * out a median 4.4% low with the second; README).  The third holds act MB
- * at the training models' largest (ov[7]). */
-static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, double ov[8])
+ * at the training models' largest (ov->act_cap). */
+static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, Overhead *ov)
 {
     FitRow *r = malloc((size_t)(nm ? nm : 1) * sizeof *r);
     FitRow *g = malloc((size_t)(nm ? nm : 1) * sizeof *g);
@@ -831,8 +943,8 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
     for (int j = 0; r && g && h && j < nm; j++) {
         int cnt;
         double oof = model_oof_sum(s, n, m[j].model, &cnt);
-        if (cnt && m[j].latency > ov[0]) {
-            double y = m[j].latency - ov[0];
+        if (cnt && m[j].latency > ov->model_ms) {
+            double y = m[j].latency - ov->model_ms;
             r[k] = (FitRow){oof, cnt, y, m[j].latency};
             g[k] = (FitRow){oof, oof * act_mb_ln(m[j].act_mb), y, m[j].latency};
             h[k++] = (FitRow){oof, oof * act_mb_capped(m[j].act_mb, cap), y, m[j].latency};
@@ -848,7 +960,7 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
         int lin_ok = cap > 0 && fit2(h, k, ch) == 0 && ch[1] >= 0 && ch[0] > 0;
         for (int i = 0; i < k; i++) {
             const FitRow *q = &r[i];
-            double er = fabs((1 + ov[2]) * q->x1 - q->y) / q->w;
+            double er = fabs((1 + ov->kernel_scale) * q->x1 - q->y) / q->w;
             double ef = fit2_loo_error(r, k, i);
             double eg = log_ok ? fit2_loo_error(g, k, i) : 1;
             double eh = lin_ok ? fit2_loo_error(h, k, i) : 1;
@@ -863,7 +975,8 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
         }
         printf("out of fold: training models within 10%%: %d/%d with the ratio (x%.3f, MAPE "
                "%.2f%%), %d/%d with x%.3f + %.5f ms/kernel (leave-one-out, MAPE %.2f%%)",
-               in_ratio, k, 1 + ov[2], 100 * e_ratio, in_fit, k, c[0], c[1], 100 * e_fit);
+               in_ratio, k, 1 + ov->kernel_scale, 100 * e_ratio, in_fit, k, c[0], c[1],
+               100 * e_fit);
         if (log_ok)
             printf(", %d/%d with x(%.3f + %.4f ln act MB) (MAPE %.2f%%)", in_log, k, cg[0],
                    cg[1], 100 * e_log);
@@ -881,17 +994,17 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
         if (lin_ok && e_lin < best)
             form = LIN;
         if (form == LIN) {
-            ov[1] = 0;
-            ov[2] = ch[0] - 1;
-            ov[6] = ch[1];
-            ov[7] = cap;
+            ov->kernel_ms = 0;
+            ov->kernel_scale = ch[0] - 1;
+            ov->scale_per_act = ch[1];
+            ov->act_cap = cap;
         } else if (form == LOG) {
-            ov[1] = 0;
-            ov[2] = cg[0] - 1;
-            ov[5] = cg[1];
+            ov->kernel_ms = 0;
+            ov->kernel_scale = cg[0] - 1;
+            ov->scale_per_ln_act = cg[1];
         } else if (form == PER_KERNEL) {
-            ov[2] = c[0] - 1;
-            ov[1] = c[1];
+            ov->kernel_scale = c[0] - 1;
+            ov->kernel_ms = c[1];
         }
     }
     free(r);
@@ -907,7 +1020,7 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, doub
  * share its layout, its cache pressure, its measurement's host state -- so
  * their bands summed in quadrature made ranges that held the measurement
  * for 70-85% of held-out models, not 90%.  0 when fewer than 5 models. */
-static double model_band(const Sample *s, int n, const ModelRec *m, int nm, const double ov[8])
+static double model_band(const Sample *s, int n, const ModelRec *m, int nm, const Overhead *ov)
 {
     double *e = malloc((size_t)(nm ? nm : 1) * sizeof *e);
     int k = 0;
@@ -916,10 +1029,12 @@ static double model_band(const Sample *s, int n, const ModelRec *m, int nm, cons
         double oof = model_oof_sum(s, n, m[j].model, &cnt);
         double pred = 0;
         if (cnt)
-            pred = ov[0] + ov[1] * cnt + (1 + ov[2] + act_term(ov, m[j].act_mb)) * oof;
+            pred = ov->model_ms + ov->kernel_ms * cnt +
+                   (1 + ov->kernel_scale + act_term(ov, m[j].act_mb)) * oof;
         else if (m[j].label_sum > 0)
-            pred = ov[0] + (1 + ov[2] + act_term(ov, m[j].act_mb)) * m[j].label_sum +
-                   ov[3] * m[j].act_mb + ov[4] * m[j].param_mb;
+            pred = ov->model_ms + (1 + ov->kernel_scale + act_term(ov, m[j].act_mb)) *
+                   (m[j].label_sum + ov->ms_per_act_mb * m[j].act_mb +
+                    ov->ms_per_param_mb * m[j].param_mb);
         if (pred > 0 && m[j].latency > 0)
             e[k++] = fabs(log(pred / m[j].latency));
     }
@@ -1074,9 +1189,8 @@ int train_main(int argc, char **argv)
      * the median over the models of (latency - fixed cost) / labels.  It
      * is a property of the data, not of the trees, so it does not inherit
      * their cross-validation error. */
-    /* run cost, per kernel, scale - 1, per activation MB, per weight MB,
-     * scale per ln(act MB), scale per act MB, the act MB it holds at */
-    double ov[8] = {nmodels ? models[0].run_cost : MATCH_RUN_COST_MS, 0, 0, 0, 0, 0, 0, 0};
+    Overhead overhead = {.model_ms = nmodels ? models[0].run_cost : MATCH_RUN_COST_MS};
+    Overhead *ov = &overhead;
     double *ratio = malloc((size_t)(nmodels ? nmodels : 1) * sizeof *ratio);
     int nr = 0;
     for (int j = 0; j < nmodels && ratio; j++) {
@@ -1088,15 +1202,15 @@ int train_main(int argc, char **argv)
          * operands stay in cache): the same scale carries them over */
         if (labels <= 0)
             labels = models[j].label_sum;
-        if (labels > 0 && models[j].latency > ov[0])
-            ratio[nr++] = (models[j].latency - ov[0]) / labels;
+        if (labels > 0 && models[j].latency > ov->model_ms)
+            ratio[nr++] = (models[j].latency - ov->model_ms) / labels;
     }
     if (nr < 5) {
         fprintf(stderr, "nnmeter-build train: too few models (%d) to fit the overhead; "
                         "using none\n", nr);
     } else {
         qsort(ratio, (size_t)nr, sizeof *ratio, cmp_double);
-        ov[2] = ratio[nr / 2] - 1;
+        ov->kernel_scale = ratio[nr / 2] - 1;
     }
     free(ratio);
     oof_overhead(s, n, models, nmodels, ov);
@@ -1129,14 +1243,14 @@ int train_main(int argc, char **argv)
     if (nmodels > 0 && models[0].profiler_cost >= 0)
         cJSON_AddNumberToObject(pc, "cost_ms", models[0].profiler_cost);
     cJSON *oh = cJSON_AddObjectToObject(meta, "overhead");
-    cJSON_AddNumberToObject(oh, "model_ms", ov[0]);
-    cJSON_AddNumberToObject(oh, "kernel_ms", ov[1]);
-    cJSON_AddNumberToObject(oh, "kernel_scale", ov[2]);
-    cJSON_AddNumberToObject(oh, "ms_per_act_mb", ov[3]);
-    cJSON_AddNumberToObject(oh, "ms_per_param_mb", ov[4]);
-    cJSON_AddNumberToObject(oh, "scale_per_ln_act_mb", ov[5]);
-    cJSON_AddNumberToObject(oh, "scale_per_act_mb", ov[6]);
-    cJSON_AddNumberToObject(oh, "act_mb_cap", ov[7]);
+    cJSON_AddNumberToObject(oh, "model_ms", ov->model_ms);
+    cJSON_AddNumberToObject(oh, "kernel_ms", ov->kernel_ms);
+    cJSON_AddNumberToObject(oh, "kernel_scale", ov->kernel_scale);
+    cJSON_AddNumberToObject(oh, "ms_per_act_mb", ov->ms_per_act_mb);
+    cJSON_AddNumberToObject(oh, "ms_per_param_mb", ov->ms_per_param_mb);
+    cJSON_AddNumberToObject(oh, "scale_per_ln_act_mb", ov->scale_per_ln_act);
+    cJSON_AddNumberToObject(oh, "scale_per_act_mb", ov->scale_per_act);
+    cJSON_AddNumberToObject(oh, "act_mb_cap", ov->act_cap);
     cJSON_AddNumberToObject(oh, "model_band", mband);
     cJSON_AddNumberToObject(oh, "models", nr);
     cJSON *fb = cJSON_AddObjectToObject(meta, "fallback");
@@ -1161,7 +1275,9 @@ int train_main(int argc, char **argv)
                100 * stats[i].within10, 100 * stats[i].mape, stats[i].band, stats[i].unit);
     }
     printf("overhead: %.4f ms + %.5f ms/kernel + (%.3f + %.4f ln act MB + %.6f x act MB up to "
-           "%.0f) x kernel sum (%d models)\n", ov[0], ov[1], ov[2], ov[5], ov[6], ov[7], nr);
+           "%.0f) x kernel sum, each kernel + %.5f ms per act MB + %.5f ms per weight MB "
+           "(%d models)\n", ov->model_ms, ov->kernel_ms, ov->kernel_scale, ov->scale_per_ln_act,
+           ov->scale_per_act, ov->act_cap, ov->ms_per_act_mb, ov->ms_per_param_mb, nr);
     if (worst && write_worst(worst, s, n)) {
         fprintf(stderr, "nnmeter-build train: cannot write '%s'\n", worst);
         code = 3;

@@ -211,6 +211,34 @@ assert abs(dh - 0.01 * 0.5 * s) < 1e-9 * s and abs(do - 2 * dh) < 1e-9 * s, (dh,
 db = big["total_ms"] - s
 assert db > do and abs(big2["total_ms"] - big["total_ms"]) < 1e-12, (db, big2["total_ms"])
 PY
+# ... and each kernel re-reading its weights in a model (train's weights
+# form): every predicted kernel gains ms_per_param_mb x its weight MB (4 bytes a
+# parameter), and the total scales the kernels' sum with them in it
+weight_total() { # kernel_scale ms_per_param_mb
+    /usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" "$1" "$2" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["overhead"].update(model_ms=0, kernel_ms=0, kernel_scale=float(sys.argv[2]), ms_per_act_mb=0,
+                     ms_per_param_mb=float(sys.argv[3]), scale_per_ln_act_mb=0,
+                     scale_per_act_mb=0, act_mb_cap=0)
+json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+    NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/w$2.json"
+}
+weight_total 0.5 0 && weight_total 0.5 0.002 &&
+    /usr/bin/python3 - "$tmp/w0.json" "$tmp/w0.002.json" <<'PY' && ok || bad "ms_per_param_mb in the weights form"
+import json, sys
+d0, dw = (json.load(open(f))["devices"][0] for f in sys.argv[1:])
+for a, b in zip(d0["kernels"], dw["kernels"]):
+    # a roofline fallback counts every byte already
+    w = 0 if a["predicted"] == "fallback" else 0.002
+    want = a["latency_ms"] + w * 4 * a["params"] / 1e6
+    assert abs(b["latency_ms"] - want) < 1e-12, (b["name"], b["latency_ms"], want)
+for d in (d0, dw):
+    s = sum(k["latency_ms"] for k in d["kernels"])
+    assert abs(d["total_ms"] - 1.5 * s) < 1e-9 * s, (d["total_ms"], s)
+assert dw["total_ms"] > d0["total_ms"]
+PY
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"

@@ -134,6 +134,27 @@ o = m["overhead"]
 assert o["model_ms"] == 0.0001 and o["ms_per_act_mb"] >= 0 and o["ms_per_param_mb"] >= 0, o
 assert m["samples"] > 20, m["samples"]
 EOF
+    # the weights form: models whose latency is (1.05 + 0.001 act MB) x
+    # (their kernels alone + 0.01 ms per weight MB) -- train finds w and
+    # keeps that form (leave-one-out, it is exact)
+    "$PY" - "$T/nm.jsonl" >"$T/nmw.jsonl" <<'EOF'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    r["latency_ms"] = r["run_cost_ms"] + (1.05 + 0.001 * r["act_mb"]) * (
+        r["label_sum_ms"] + 0.01 * r["param_mb"])
+    print(json.dumps(r))
+EOF
+    "$BUILD" train --device xnnpack-cpu --kernels "$T/nk.jsonl" --models "$T/nmw.jsonl" \
+        --rounds 20 --out "$T/predw" >"$T/trainw.out" 2>&1
+    check "train: the weights form found" "$PY" - "$T/predw/meta.json" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))["overhead"]
+assert abs(o["ms_per_param_mb"] - 0.01) < 1e-6 and abs(o["kernel_scale"] - 0.05) < 1e-6, o
+assert abs(o["scale_per_act_mb"] - 0.001) < 1e-6 and o["ms_per_act_mb"] == 0, o
+EOF
+    check "train: the weights form printed" grep -q "x (sum + 0.01000 ms per MB of weights)$" \
+        "$T/trainw.out"
     mkdir -p "$T/data/predictors" && cp -r "$SRC/rules" "$T/data/" &&
         cp -r "$T/pred" "$T/data/predictors/xnnpack-cpu"
     NNMETER_DATA="$T/data" "$BUILD" eval --device xnnpack-cpu --noise "$T/na2.jsonl" \
