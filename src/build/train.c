@@ -785,7 +785,9 @@ static double weight_form_loo(const ModelRec *m, const int *mi, int k, double ca
     *within = 0;
     for (int i = 0; i < k; i++) {
         double w = fit_weight_form(m, mi, k, cap, run_ms, i, rows, c);
-        double e = w < 0 ? 1 : fabs(c[0] * rows[i].x1 + c[1] * rows[i].x2 - rows[i].y) / rows[i].w;
+        double e = 1;
+        if (w >= 0)
+            e = fabs(c[0] * rows[i].x1 + c[1] * rows[i].x2 - rows[i].y) / rows[i].w;
         e_sum += e / k;
         *within += e <= 0.1;
     }
@@ -871,7 +873,7 @@ static int fit_alone_overhead(const ModelRec *m, int nm, Overhead *ov)
         rc = 0;
     }
     if (form == WEIGHTS) {
-        /* fit_weight_form left its rows and coefficients for all models */
+        /* the leave-one-out fits reused hw and cw: fit all the models again */
         fit_weight_form(m, mi, k, cap, ov->model_ms, -1, hw, cw);
         ov->kernel_scale = cw[0];
         ov->scale_per_act = cw[1];
