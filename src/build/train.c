@@ -811,10 +811,11 @@ static int fit_alone_overhead(const ModelRec *m, int nm, Overhead *ov)
             t[k] = (FitRow){m[i].act_mb, m[i].param_mb, y, m[i].latency};
             g[k] = (FitRow){m[i].label_sum, m[i].label_sum * act_mb_ln(m[i].act_mb), y,
                             m[i].latency};
-            h[k] = (FitRow){m[i].label_sum, m[i].label_sum * act_mb_capped(m[i].act_mb, cap), y,
-                            m[i].latency};
             r[k++] = (FitRow){m[i].label_sum, 0, y, m[i].latency};
         }
+    /* the lin form is the weights form without the weights */
+    if (h && mi)
+        weight_rows(m, mi, k, cap, 0, ov->model_ms, h);
     double c[2] = {0, 0}, cg[2] = {0, 0}, ch[2] = {0, 0};
     double e_traffic = 0, e_ratio = 0, e_log = 0, e_lin = 0;
     int in_traffic = 0, in_ratio = 0, in_log = 0, in_lin = 0;
