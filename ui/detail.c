@@ -70,6 +70,33 @@ static void latency_field(Detail *d)
     field(d, "latency", p->source == PRED_FALLBACK ? C_WARN : C_VALUE, buf);
 }
 
+/* For a device whose kernels were timed alone: the part of the kernel's
+ * time that is the model's doing (predictor_in_model_ms) -- alone its
+ * operands stay in cache from run to run, inside a model they are read
+ * again.  Nothing for profiled devices, whose labels are in-model shares. */
+static void in_model_field(Detail *d)
+{
+    if (!slot_latency(d->sl) || d->sl->view.pred[d->index].source == PRED_FALLBACK)
+        return;
+    double wms, ams, act, param;
+    predictor_in_model_parts(d->sl->dev.pred, d->a->s.g, d->k, &wms, &ams);
+    if (wms + ams <= 0)
+        return;
+    kernel_traffic(d->a->s.g, d->k, &act, &param);
+    char ms[32], buf[400];
+    fmt_ms(wms + ams, ms, sizeof ms);
+    int n = snprintf(buf, sizeof buf, "%s ms of it: timed alone, a kernel keeps its operands in "
+                     "cache; inside a model it reads", ms);
+    if (wms > 0 && n > 0 && (size_t)n < sizeof buf)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, " its %.3f MB of weights", param);
+    if (ams > 0 && n > 0 && (size_t)n < sizeof buf)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "%s %.3f MB of activations",
+                      wms > 0 ? " and" : "", act);
+    if (n > 0 && (size_t)n < sizeof buf)
+        snprintf(buf + n, sizeof buf - (size_t)n, " again");
+    field(d, "in model", C_NORMAL, buf);
+}
+
 /* With a runtime profile: the measured time against the prediction. */
 static void measured_field(Detail *d)
 {
@@ -210,6 +237,7 @@ static void layout(Detail *d)
     rule_field(d);
     field(d, "ops", C_NORMAL, d->k->ops);
     latency_field(d);
+    in_model_field(d);
     measured_field(d);
     cost_field(d);
     features_field(d);

@@ -460,13 +460,23 @@ void partition_traffic(const Graph *g, const Partition *part, double *act_mb, do
     }
 }
 
-double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k)
+void predictor_in_model_parts(const Predictor *p, const Graph *g, const Kernel *k,
+                              double *weights_ms, double *act_ms)
 {
+    *weights_ms = *act_ms = 0;
     if (!p || (p->ms_per_act_mb == 0 && p->ms_per_param_mb == 0))
-        return 0;
+        return;
     double act, param;
     kernel_traffic(g, k, &act, &param);
-    return p->ms_per_act_mb * act + p->ms_per_param_mb * param;
+    *weights_ms = p->ms_per_param_mb * param;
+    *act_ms = p->ms_per_act_mb * act;
+}
+
+double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k)
+{
+    double w, a;
+    predictor_in_model_parts(p, g, k, &w, &a);
+    return a + w;
 }
 
 double predictor_model_band(const Predictor *p)

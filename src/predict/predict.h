@@ -59,6 +59,9 @@ void partition_traffic(const Graph *g, const Partition *part, double *act_mb, do
  * whose kernels were measured alone; 0 for profiled ones.  Included in
  * predict_kernel's figure. */
 double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k);
+/* Its two parts: for the kernel's weights and for its activations. */
+void predictor_in_model_parts(const Predictor *p, const Graph *g, const Kernel *k,
+                              double *weights_ms, double *act_ms);
 
 /* Model latency from its kernels' predicted sum: the runtime adds a fixed
  * cost, a cost per kernel, and time proportional to the kernels' (layout

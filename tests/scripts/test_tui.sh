@@ -315,5 +315,29 @@ check "the device built on this host's CPU opens first" '^device ort-xeon '
 keys q
 finished "quit (host CPU)" 0
 
+# ---- what a kernel pays inside a model ------------------------------------
+# a device whose kernels were timed alone (the shipped xnnpack-xeon, whose
+# meta.json charges each kernel for reading its weights again): the detail
+# pane says how much of the kernel's time that is; the stand-in ort-cpu,
+# whose kernels all fall back to the roofline, says nothing of the kind
+cp -r "$src/predictors/xnnpack-xeon" "$tmp/data/predictors/"
+rm -rf "$tmp/data/predictors/xnnpack-xeon/data"
+start_shell
+run --device xnnpack-xeon "$src/samples/resnet.onnx"
+check "xnnpack-xeon opens" '^device xnnpack-xeon '
+keys Enter
+check "detail pane: the in-model part of a kernel's time" \
+    '^ in model +[0-9.<]+ ms of it: timed alone, a kernel keeps its operands'
+keys Escape q
+finished "quit (in model)" 0
+start_shell
+run --device ort-cpu "$src/samples/resnet.onnx"
+check "ort-cpu opens" '^device ort-cpu '
+keys Enter
+check "detail pane open" 'kernel 0: '
+check_not "no in-model part for a roofline fallback" '^ in model '
+keys Escape q
+finished "quit (no in model)" 0
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
