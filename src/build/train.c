@@ -990,7 +990,8 @@ static void oof_overhead(const Sample *s, int n, const ModelRec *m, int nm, Over
         /* judged by MAPE: a count within 10% moves with a few models */
         enum { RATIO, PER_KERNEL, LOG, LIN } form = RATIO;
         double best = e_ratio;
-        if (c[0] > 0 && e_fit < best)
+        /* a cost per kernel, not a refund: predictor_load refuses one below 0 */
+        if (c[0] > 0 && c[1] >= 0 && e_fit < best)
             form = PER_KERNEL, best = e_fit;
         if (log_ok && e_log < best)
             form = LOG, best = e_log;

@@ -125,6 +125,44 @@ static const char *str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* The overhead and fallback terms train writes are costs, slopes and
+ * bounds that cannot be negative, and the scale of a kernel sum must stay
+ * positive: a meta.json that says otherwise (edited, or from a broken
+ * build) would print negative or upside-down latencies, so it is refused
+ * by name like a corrupt file. */
+static int check_terms(const Predictor *p, const char *path, char *err, size_t errlen)
+{
+    const struct {
+        const char *name;
+        double v;
+    } terms[] = {
+        {"overhead.model_ms", p->model_ms},
+        {"overhead.kernel_ms", p->kernel_ms},
+        {"overhead.ms_per_act_mb", p->ms_per_act_mb},
+        {"overhead.ms_per_param_mb", p->ms_per_param_mb},
+        {"overhead.scale_per_ln_act_mb", p->scale_per_ln_act},
+        {"overhead.scale_per_act_mb", p->scale_per_act},
+        {"overhead.act_mb_cap", p->act_cap},
+        {"overhead.model_band", p->model_band},
+        {"fallback.base_ms", p->fb_base},
+        {"fallback.ms_per_mflop", p->fb_per_mflop},
+        {"fallback.ms_per_kb", p->fb_per_kb},
+    };
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++)
+        if (!(terms[i].v >= 0)) {
+            snprintf(err, errlen, "'%s' has %s = %g, which cannot be negative; rebuild with "
+                     "nnmeter-build train", path, terms[i].name, terms[i].v);
+            return -1;
+        }
+    if (!(1 + p->kernel_scale > 0)) {
+        snprintf(err, errlen, "'%s' has overhead.kernel_scale = %g: the kernels' sum would be "
+                 "scaled by %g, not a positive factor; rebuild with nnmeter-build train", path,
+                 p->kernel_scale, 1 + p->kernel_scale);
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads an array of n numbers into a new double array. */
 static int read_doubles(const cJSON *a, int n, double **out)
 {
@@ -332,6 +370,8 @@ Predictor *predictor_load(const char *device, char *err, size_t errlen)
     p->fb_per_kb = num(fb, "ms_per_kb", 1e-4);
     cJSON_Delete(meta);
     meta = NULL;
+    if (check_terms(p, path, err, errlen))
+        goto fail;
     DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d))) {

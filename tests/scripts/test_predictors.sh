@@ -239,6 +239,28 @@ for d in (d0, dw):
     assert abs(d["total_ms"] - 1.5 * s) < 1e-9 * s, (d["total_ms"], s)
 assert dw["total_ms"] > d0["total_ms"]
 PY
+# overhead terms that cannot be: refused by name, the device left without
+# latencies, the others still predicted
+bad_term() { # FIELD VALUE WANT
+    cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
+    /usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" "$1" "$2" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+sect, key = sys.argv[2].split(".")
+m[sect][key] = float(sys.argv[3])
+json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+    NNMETER_DATA="$tmp/data" "$bin" --report --device all "$model" >"$tmp/out" 2>"$tmp/err" &&
+        grep -q "meta.json' has $1 = $2$3" "$tmp/out" "$tmp/err" &&
+        grep -q "cortexA76cpu_tflite21" "$tmp/out" &&
+        NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/b.json" &&
+        grep -q '"total_ms":[[:space:]]*null' "$tmp/b.json"
+}
+bad_term overhead.ms_per_param_mb -0.5 ", which cannot be negative" && ok || bad "negative ms_per_param_mb"
+bad_term fallback.ms_per_kb -1 ", which cannot be negative" && ok || bad "negative fallback.ms_per_kb"
+bad_term overhead.kernel_scale -1.5 ": the kernels' sum would be scaled by -0.5" && ok ||
+    bad "kernel_scale below -1"
+cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
