@@ -3,8 +3,8 @@
 #
 #   ./setup.sh run    install what is missing, build, open the TUI on the bundled sample
 #   ./setup.sh test   install what is missing, build with ASan+UBSan, run all tests,
-#                     then fuzz the model loader, the rule parser and the
-#                     profile reader (clang)
+#                     then fuzz the model loader, the rule parser, the
+#                     profile reader and the predictor loader (clang)
 #
 # Idempotent: packages already present are not reinstalled, builds are
 # incremental.  Needs root or sudo for apt-get.
@@ -68,7 +68,8 @@ test)
     meson test -C build-san --print-errorlogs --num-processes 2 || rc=$?
     # a short libFuzzer run (clang build of the fuzz targets only)
     [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
-    ninja -C build-fuzz tests/fuzz/fuzz_model tests/fuzz/fuzz_rules tests/fuzz/fuzz_profile >/dev/null
+    ninja -C build-fuzz tests/fuzz/fuzz_model tests/fuzz/fuzz_rules tests/fuzz/fuzz_profile \
+        tests/fuzz/fuzz_predictor >/dev/null
     echo "setup: fuzzing, 20 s per target"
     tests/fuzz/run.sh build-fuzz 20 || rc=1
     exit $rc

@@ -223,6 +223,26 @@ static int read_tree(const cJSON *o, int nfeat, Tree *t)
     return 0;
 }
 
+/* The largest |log output| a member can reach: |base| plus each tree's
+ * largest |leaf|.  Trained ensembles stay under 16 (e^16 ms is hours); a
+ * file whose trees can reach e^50 is not a predictor but a way to print
+ * infinite latencies, and is refused as corrupt. */
+#define MAX_LOG_OUTPUT 50
+
+static double member_log_bound(const Member *mb)
+{
+    double bound = fabs(mb->base);
+    for (int t = 0; t < mb->ntrees; t++) {
+        const Tree *tr = &mb->trees[t];
+        double leaf = 0;
+        for (int i = 0; i < tr->n; i++)
+            if (tr->f[i] < 0 && fabs(tr->v[i]) > leaf)
+                leaf = fabs(tr->v[i]);
+        bound += leaf;
+    }
+    return bound;
+}
+
 /* "target": "log_ms", or "log_ms_per_unit" with "unit" naming one of the
  * family's features (kernel_features.h: family_unit_feature). */
 static int read_target(const cJSON *root, Ensemble *e, const char *path, char *err,
@@ -307,8 +327,16 @@ static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen
         for (const cJSON *t = trees ? trees->child : NULL; t; t = t->next)
             if (read_tree(t, e->nfeatures, &mb->trees[mb->ntrees++]))
                 goto bad;
+        if (!(member_log_bound(mb) <= MAX_LOG_OUTPUT))
+            goto range;
     }
+    if (!(e->band >= 0))
+        goto range;
     rc = 0;
+    goto out;
+range:
+    snprintf(err, errlen, "predictor '%s' is corrupt (a negative band, or trees that can "
+             "predict over e^%d ms); rebuild it with nnmeter-build train", path, MAX_LOG_OUTPUT);
     goto out;
 bad:
     snprintf(err, errlen, "predictor '%s' is corrupt (bad tree arrays); rebuild it with "

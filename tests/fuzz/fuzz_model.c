@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "device.h"
 #include "model.h"
 #include "report/report.h"
@@ -26,16 +27,11 @@ static void free_devices(void)
     ndevices = 0;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    /* only the shipped rule files: a user's edited copies must not change
-     * what a crash reproduces with */
-    setenv("XDG_CONFIG_HOME", "/nonexistent/nnmeter-fuzz", 1);
+    fuzz_shipped_rules_only();
     char names[DEVICE_MAX][64];
     int n = device_names(names, DEVICE_MAX);
     for (int i = 0; i < n; i++) {

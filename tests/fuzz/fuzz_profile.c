@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "device.h"
 #include "model.h"
 #include "overlay.h"
@@ -28,14 +29,11 @@ static void cleanup(void)
         close(fd);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    setenv("XDG_CONFIG_HOME", "/nonexistent/nnmeter-fuzz", 1);
+    fuzz_shipped_rules_only();
     char err[600];
     int code;
     graph = model_open(NNM_SOURCE_DIR "/tests/fuzz/corpus_model/seed_mobile.onnx", NULL, 0, err,

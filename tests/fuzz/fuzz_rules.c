@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "device.h"
 #include "fusion/rules.h"
 #include "model.h"
@@ -28,9 +29,6 @@ static void free_graphs(void)
     for (int i = 0; i < NGRAPHS; i++)
         graph_free(graphs[i]);
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -5,22 +5,23 @@
 #
 # BUILD_DIR is a clang build configured with -Dfuzz=true, e.g.
 #   CC=clang meson setup -Dfuzz=true build-fuzz
-#   ninja -C build-fuzz tests/fuzz/fuzz_model tests/fuzz/fuzz_rules tests/fuzz/fuzz_profile
+#   ninja -C build-fuzz tests/fuzz/fuzz_model tests/fuzz/fuzz_rules tests/fuzz/fuzz_profile \
+#       tests/fuzz/fuzz_predictor
 #   tests/fuzz/run.sh build-fuzz 20
-# Targets: fuzz_model, fuzz_rules, fuzz_profile (default: all three).
+# Targets: fuzz_model, fuzz_rules, fuzz_profile, fuzz_predictor (default: all four).
 # What a run finds is left in BUILD_DIR/fuzz-artifacts/ (TARGET-crash-*,
 # -leak-*, -timeout-*, -oom-*, and TARGET.log); reproduce one with
 # NNMETER_DATA=. BUILD_DIR/tests/fuzz/TARGET FILE
 set -uo pipefail
 if [ $# -lt 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
-    echo "usage: tests/fuzz/run.sh BUILD_DIR SECONDS [fuzz_model|fuzz_rules|fuzz_profile ...]" >&2
+    echo "usage: tests/fuzz/run.sh BUILD_DIR SECONDS [fuzz_model|fuzz_rules|fuzz_profile|fuzz_predictor ...]" >&2
     exit 1
 fi
 build=$(cd "$1" && pwd) || exit 1
 secs=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model fuzz_rules fuzz_profile)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model fuzz_rules fuzz_profile fuzz_predictor)
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 
@@ -40,6 +41,7 @@ for t in "${targets[@]}"; do
     fuzz_model) seeds=("$here/corpus_model"); maxlen=32768 ;;
     fuzz_rules) seeds=("$here/corpus_rules" "$src/rules"); maxlen=8192 ;;
     fuzz_profile) seeds=("$here/corpus_profile"); maxlen=32768 ;;
+    fuzz_predictor) seeds=("$here/corpus_predictor"); maxlen=16384 ;;
     *) echo "run.sh: unknown target '$t'" >&2; exit 1 ;;
     esac
     if [ ! -x "$bin" ]; then

@@ -261,6 +261,27 @@ bad_term fallback.ms_per_kb -1 ", which cannot be negative" && ok || bad "negati
 bad_term overhead.kernel_scale -1.5 ": the kernels' sum would be scaled by -0.5" && ok ||
     bad "kernel_scale below -1"
 cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
+# trees whose leaves can reach e^50 ms, or a negative band: corrupt, named
+bad_tree() { # FIELD VALUE
+    /usr/bin/python3 - "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json" \
+        "$1" "$2" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+if sys.argv[3] == "leaf":
+    t = p["members"][0]["trees"][0]
+    t["v"][next(i for i, f in enumerate(t["f"]) if f < 0)] = float(sys.argv[4])
+else:
+    p[sys.argv[3]] = float(sys.argv[4])
+json.dump(p, open(sys.argv[2], "w"), separators=(",", ":"))
+PY
+    NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2>"$tmp/err"
+    grep -q "conv.json' is corrupt (a negative band, or trees that can predict over e^50 ms)" \
+        "$tmp/out" "$tmp/err"
+}
+bad_tree leaf 1e6 && ok || bad "a leaf of 1e6 (log ms) not refused"
+bad_tree leaf -1e6 && ok || bad "a leaf of -1e6 (log ms) not refused"
+bad_tree band -0.1 && ok || bad "a negative band not refused"
+cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
