@@ -31,8 +31,9 @@
 # a convolution ran ~10% slower, and identical kernels cut from different
 # models agreed within 10% for 70% of the broadcast multiplies (97% with).
 # The whole models teach one thing the kernels cannot: how much slower a
-# kernel runs inside a model than alone (train's cost per MB of activations
-# and weights).  The split manifest is not kept in data/: `sample --split`
+# kernel runs inside a model than alone (train's in-model forms: a share of
+# the kernels' sum, growing with the activations, with each kernel's weights
+# read again, or a cost per MB).  The split manifest is not kept in data/: `sample --split`
 # rewrites it, byte for byte, from the same zoo models and rules.
 set -euo pipefail
 dev=${NNMETER_DEVICE:-xnnpack-cpu}

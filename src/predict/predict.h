@@ -54,10 +54,11 @@ void kernel_traffic(const Graph *g, const Kernel *k, double *act_mb, double *par
 void partition_traffic(const Graph *g, const Partition *part, double *act_mb, double *param_mb);
 
 /* The time kernel k costs inside a model beyond what it costs alone
- * (measured alone, its operands and weights stay in cache): fitted per MB
- * of activations and of weights by `nnmeter-build train` for devices
- * whose kernels were measured alone; 0 for profiled ones.  Included in
- * predict_kernel's figure. */
+ * (measured alone, its operands and weights stay in cache): ms per MB
+ * of its weights and of its activations, fitted by `nnmeter-build train`
+ * for devices whose kernels were measured alone (the weights form or the
+ * per-MB form); 0 for profiled ones.  Included in predict_kernel's figure,
+ * so predictor_total_ms scales it with the rest. */
 double predictor_in_model_ms(const Predictor *p, const Graph *g, const Kernel *k);
 /* Its two parts: for the kernel's weights and for its activations. */
 void predictor_in_model_parts(const Predictor *p, const Graph *g, const Kernel *k,
