@@ -126,8 +126,8 @@ static const char *str(const cJSON *o, const char *k)
 }
 
 /* The overhead and fallback terms train writes are costs, slopes and
- * bounds that cannot be negative, and the scale of a kernel sum must stay
- * positive: a meta.json that says otherwise (edited, or from a broken
+ * bounds that cannot be negative (nor infinite: cJSON reads 1e999 as
+ * inf), and the scale of a kernel sum must stay positive: a meta.json that says otherwise (edited, or from a broken
  * build) would print negative or upside-down latencies, so it is refused
  * by name like a corrupt file. */
 static int check_terms(const Predictor *p, const char *path, char *err, size_t errlen)
@@ -149,12 +149,12 @@ static int check_terms(const Predictor *p, const char *path, char *err, size_t e
         {"fallback.ms_per_kb", p->fb_per_kb},
     };
     for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++)
-        if (!(terms[i].v >= 0)) {
-            snprintf(err, errlen, "'%s' has %s = %g, which cannot be negative; rebuild with "
-                     "nnmeter-build train", path, terms[i].name, terms[i].v);
+        if (!(terms[i].v >= 0) || !isfinite(terms[i].v)) {
+            snprintf(err, errlen, "'%s' has %s = %g, which must be a finite number >= 0; "
+                     "rebuild with nnmeter-build train", path, terms[i].name, terms[i].v);
             return -1;
         }
-    if (!(1 + p->kernel_scale > 0)) {
+    if (!(1 + p->kernel_scale > 0) || !isfinite(p->kernel_scale)) {
         snprintf(err, errlen, "'%s' has overhead.kernel_scale = %g: the kernels' sum would be "
                  "scaled by %g, not a positive factor; rebuild with nnmeter-build train", path,
                  p->kernel_scale, 1 + p->kernel_scale);
@@ -330,13 +330,14 @@ static int read_ensemble(const char *path, Ensemble *e, char *err, size_t errlen
         if (!(member_log_bound(mb) <= MAX_LOG_OUTPUT))
             goto range;
     }
-    if (!(e->band >= 0))
+    if (!(e->band >= 0) || !isfinite(e->band))
         goto range;
     rc = 0;
     goto out;
 range:
-    snprintf(err, errlen, "predictor '%s' is corrupt (a negative band, or trees that can "
-             "predict over e^%d ms); rebuild it with nnmeter-build train", path, MAX_LOG_OUTPUT);
+    snprintf(err, errlen, "predictor '%s' is corrupt (a band that is negative or infinite, "
+             "or trees that can predict over e^%d ms); rebuild it with nnmeter-build train", path,
+             MAX_LOG_OUTPUT);
     goto out;
 bad:
     snprintf(err, errlen, "predictor '%s' is corrupt (bad tree arrays); rebuild it with "

@@ -241,7 +241,7 @@ assert dw["total_ms"] > d0["total_ms"]
 PY
 # overhead terms that cannot be: refused by name, the device left without
 # latencies, the others still predicted
-bad_term() { # FIELD VALUE WANT
+bad_term() { # FIELD VALUE SHOWN: the message must say "has FIELD = SHOWN"
     cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
     /usr/bin/python3 - "$tmp/data/predictors/ort-cpu/meta.json" "$1" "$2" <<'PY'
 import json, sys
@@ -250,15 +250,21 @@ sect, key = sys.argv[2].split(".")
 m[sect][key] = float(sys.argv[3])
 json.dump(m, open(sys.argv[1], "w"), separators=(",", ":"))
 PY
+    # 7777777 stands for a number JSON can hold but a double cannot: 1e999
+    sed -i 's/7777777\.0/1e999/' "$tmp/data/predictors/ort-cpu/meta.json"
     NNMETER_DATA="$tmp/data" "$bin" --report --device all "$model" >"$tmp/out" 2>"$tmp/err" &&
-        grep -q "meta.json' has $1 = $2$3" "$tmp/out" "$tmp/err" &&
+        grep -q "meta.json' has $1 = $3" "$tmp/out" "$tmp/err" &&
         grep -q "cortexA76cpu_tflite21" "$tmp/out" &&
         NNMETER_DATA="$tmp/data" "$bin" --report --format json --device ort-cpu "$model" >"$tmp/b.json" &&
         grep -q '"total_ms":[[:space:]]*null' "$tmp/b.json"
 }
-bad_term overhead.ms_per_param_mb -0.5 ", which cannot be negative" && ok || bad "negative ms_per_param_mb"
-bad_term fallback.ms_per_kb -1 ", which cannot be negative" && ok || bad "negative fallback.ms_per_kb"
-bad_term overhead.kernel_scale -1.5 ": the kernels' sum would be scaled by -0.5" && ok ||
+bad_term overhead.ms_per_param_mb -0.5 "-0.5, which must be a finite number >= 0" && ok ||
+    bad "negative ms_per_param_mb"
+bad_term fallback.ms_per_kb -1 "-1, which must be a finite number >= 0" && ok ||
+    bad "negative fallback.ms_per_kb"
+bad_term overhead.model_ms 7777777 "inf, which must be a finite number >= 0" && ok ||
+    bad "model_ms of 1e999 (inf)"
+bad_term overhead.kernel_scale -1.5 "-1.5: the kernels' sum would be scaled by -0.5" && ok ||
     bad "kernel_scale below -1"
 cp "$src/predictors/ort-cpu/meta.json" "$tmp/data/predictors/ort-cpu/meta.json"
 # trees whose leaves can reach e^50 ms, or a negative band: corrupt, named
@@ -275,7 +281,7 @@ else:
 json.dump(p, open(sys.argv[2], "w"), separators=(",", ":"))
 PY
     NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2>"$tmp/err"
-    grep -q "conv.json' is corrupt (a negative band, or trees that can predict over e^50 ms)" \
+    grep -q "conv.json' is corrupt (a band that is negative or infinite, or trees that can predict over e^50 ms)" \
         "$tmp/out" "$tmp/err"
 }
 bad_tree leaf 1e6 && ok || bad "a leaf of 1e6 (log ms) not refused"
