@@ -45,7 +45,7 @@ static const char *const eltwise_names[] = {"out_k", "in_k", "inputs", "ops", "b
                                             "c", "hw"};
 static const char *const norm_names[] = {"rows", "cols", "elems_k", "ops", "aligned16"};
 static const char *const move_names[] = {"in_k", "out_k", "inputs", "outputs", "aligned8",
-                                         "aligned16"};
+                                         "aligned16", "run"};
 static const char *const se_names[] = {"h", "w", "c", "mid"};
 static const char *const generic_names[] = {"mflops", "kbytes", "out_k", "nodes"};
 
@@ -67,7 +67,7 @@ static const struct {
     [FAM_GPOOL] = {"gpool", gpool_names, 6, 3, 0},
     [FAM_ELTWISE] = {"eltwise", eltwise_names, 7, 0, 0},
     [FAM_NORM] = {"norm", norm_names, 5, 2, 0},
-    [FAM_MOVE] = {"move", move_names, 6, 1, 0},
+    [FAM_MOVE] = {"move", move_names, 7, 1, 0},
     [FAM_SE] = {"se", se_names, 4, -1, 0},
     [FAM_GENERIC] = {"generic", generic_names, 4, -1, 0},
 };
@@ -125,6 +125,58 @@ static double numel_k(const Shape *s)
 {
     int64_t n = shape_numel(s);
     return n > 0 ? (double)n / 1000.0 : 0;
+}
+
+/* Elements from dim `from` on: the contiguous block one copy moves. */
+static double tail_numel(const Shape *s, int from)
+{
+    double n = 1;
+    for (int i = from; i < s->ndim; i++)
+        n *= s->dims[i] > 0 ? (double)s->dims[i] : 0;
+    return n;
+}
+
+/* A data-movement kernel's contiguous run: how many elements it copies at
+ * a stretch.  A transpose keeps the trailing axes its perm leaves in
+ * place together (NCHW -> NHWC: 1 element; ViT's heads split, perm 0 2 1
+ * 3: the head width), a concat or split copies blocks of its axis and the
+ * dims after it, anything else (reshape, slice, pad, ...) the whole
+ * output.  Same bytes, very different times: ORT's transposes of 1-element
+ * runs cost several times those of 32. */
+static double move_run(const Graph *g, const Kernel *k, const Shape *out)
+{
+    for (int j = 0; j < k->nnodes; j++) {
+        const Node *n = &g->nodes[k->nodes[j]];
+        const Shape *in = tshape(g, n->ninputs ? n->inputs[0] : -1);
+        if (strcmp(n->op, "Transpose") == 0 && in->ndim > 0 && in->ndim <= 8) {
+            int64_t perm[8];
+            int np = node_attr_ints(n, "perm", perm, 8);
+            double run = 1;
+            for (int i = in->ndim - 1; i >= 0; i--) {
+                int64_t p = np == in->ndim ? perm[i] : in->ndim - 1 - i; /* default: reversed */
+                if (p != i)
+                    break;
+                run *= in->dims[i] > 0 ? (double)in->dims[i] : 0;
+            }
+            return run;
+        }
+        int concat = strcmp(n->op, "Concat") == 0, split = strcmp(n->op, "Split") == 0;
+        if (concat || split) {
+            int nt = concat ? n->ninputs : n->noutputs;
+            double run = 0;
+            for (int t = 0; t < nt; t++) {
+                const Shape *s = tshape(g, concat ? n->inputs[t] : n->outputs[t]);
+                int64_t axis = node_attr_int(n, "axis", 0);
+                if (axis < 0)
+                    axis += s->ndim;
+                double r = axis >= 0 && axis < s->ndim ? tail_numel(s, (int)axis) : 0;
+                run = t == 0 || r < run ? r : run;
+            }
+            return run;
+        }
+    }
+    int64_t all = shape_numel(out);
+    return all > 0 ? (double)all : 0;
 }
 
 static int in0(const Graph *g, int node)
@@ -304,6 +356,7 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
         break;
     }
     case FAM_MOVE: {
+        double run = move_run(g, k, out);
         double in_k = 0;
         int a8 = 1, a16 = 1;
         for (int i = 0; i < an->ninputs; i++) {
@@ -313,7 +366,7 @@ int kernel_features(const Graph *g, const NormGraph *ng, const Kernel *k, Featur
             a8 &= c > 0 && multiple_of((double)c, 8);
             a16 &= c > 0 && multiple_of((double)c, 16);
         }
-        double v[6] = {in_k, numel_k(out), an->ninputs, an->noutputs, a8, a16};
+        double v[7] = {in_k, numel_k(out), an->ninputs, an->noutputs, a8, a16, run};
         memcpy(f->v, v, sizeof v);
         break;
     }

@@ -339,5 +339,21 @@ check_not "no in-model part for a roofline fallback" '^ in model '
 keys Escape q
 finished "quit (no in model)" 0
 
+# ---- a transpose's contiguous run (the move family's "run" feature) --------
+# vit's patch embedding transposes 1x96x100 to 1x100x96 (perm 0 2 1: one
+# element at a stretch); an attention head split, 1x101x3x32 -> 1x3x101x32
+# (perm 0 2 1 3), copies the head width, 32
+start_shell
+run --device ort-cpu "$src/samples/vit.onnx"
+check "vit opens" 'model vit\.onnx'
+keys / transpose Enter
+check "filtered to the transposes" 'filter: transpose'
+keys Enter
+check "patch embedding transpose: run=1" 'features +move: .* run=1$'
+keys Escape Down Enter
+check "attention transpose (perm 0 2 1 3): run=32" 'features +move: .* run=32$'
+keys Escape Escape q
+finished "quit (transpose run)" 0
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
