@@ -163,10 +163,11 @@ static double move_run(const Graph *g, const Kernel *k, const Shape *out)
         int concat = strcmp(n->op, "Concat") == 0, split = strcmp(n->op, "Split") == 0;
         if (concat || split) {
             int nt = concat ? n->ninputs : n->noutputs;
+            int64_t axis0 = node_attr_int(n, "axis", 0);
             double run = 0;
             for (int t = 0; t < nt; t++) {
                 const Shape *s = tshape(g, concat ? n->inputs[t] : n->outputs[t]);
-                int64_t axis = node_attr_int(n, "axis", 0);
+                int64_t axis = axis0;
                 if (axis < 0)
                     axis += s->ndim;
                 double r = axis >= 0 && axis < s->ndim ? tail_numel(s, (int)axis) : 0;
