@@ -7,28 +7,21 @@
 #include "graph/shape_infer.h"
 #include "onnx/nnmeter_ir.h"
 #include "onnx/onnx_load.h"
+#include "util/text.h"
 
-/* Messages quote names from the file, which may hold any bytes: keep the
- * message one printable line. */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-}
 
 static Graph *analyse(Graph *g, const InputSpec *specs, int nspecs, char *err,
                       size_t errlen, int *code)
 {
     int rc = graph_set_inputs(g, specs, nspecs, err, errlen);
     if (rc != INPUTS_OK) {
-        one_line(err);
+        text_one_line(err);
         *code = rc == INPUTS_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
         graph_free(g);
         return NULL;
     }
     if (shape_infer(g, err, errlen)) {
-        one_line(err);
+        text_one_line(err);
         *code = EXIT_BADINPUT;
         graph_free(g);
         return NULL;
@@ -45,7 +38,7 @@ Graph *model_open(const char *path, const InputSpec *specs, int nspecs, char *er
     Graph *g = nnmeter_ir_sniff_file(path) ? nnmeter_ir_load(path, err, errlen)
                                            : onnx_load(path, err, errlen);
     if (!g) {
-        one_line(err);
+        text_one_line(err);
         *code = EXIT_BADINPUT;
         return NULL;
     }
@@ -58,7 +51,7 @@ Graph *model_open_buffer(const void *buf, size_t len, const InputSpec *specs,
     Graph *g = nnmeter_ir_sniff(buf, len) ? nnmeter_ir_load_buffer(buf, len, err, errlen)
                                           : onnx_load_buffer(buf, len, err, errlen);
     if (!g) {
-        one_line(err);
+        text_one_line(err);
         *code = EXIT_BADINPUT;
         return NULL;
     }

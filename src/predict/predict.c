@@ -30,6 +30,7 @@
 #include <cjson/cJSON.h>
 
 #include "util/datadir.h"
+#include "util/text.h"
 
 typedef struct {
     int n;
@@ -353,7 +354,7 @@ static int has_suffix(const char *s, const char *suf)
     return n > k && strcmp(s + n - k, suf) == 0;
 }
 
-Predictor *predictor_load(const char *device, char *err, size_t errlen)
+static Predictor *load_predictor(const char *device, char *err, size_t errlen)
 {
     err[0] = 0;
     char dir[600], path[900];
@@ -426,6 +427,15 @@ fail:
     cJSON_Delete(meta);
     predictor_free(p);
     return NULL;
+}
+
+/* Messages quote the files' own strings (a target, a unit): one line. */
+Predictor *predictor_load(const char *device, char *err, size_t errlen)
+{
+    Predictor *p = load_predictor(device, err, errlen);
+    if (!p)
+        text_one_line(err);
+    return p;
 }
 
 void kernel_key(const NormGraph *ng, const Kernel *k, char out[32])

@@ -288,6 +288,18 @@ bad_tree leaf 1e6 && ok || bad "a leaf of 1e6 (log ms) not refused"
 bad_tree leaf -1e6 && ok || bad "a leaf of -1e6 (log ms) not refused"
 bad_tree band -0.1 && ok || bad "a negative band not refused"
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
+# a file's own string with a newline in it (the fuzzer's find): the message
+# quoting it stays one line
+/usr/bin/python3 - "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["target"] = "log_ms\nper_unit"
+json.dump(p, open(sys.argv[2], "w"), separators=(",", ":"))
+PY
+NNMETER_DATA="$tmp/data" "$bin" --report --device ort-cpu "$model" >"$tmp/out" 2>"$tmp/err"
+grep -q "has target 'log_ms?per_unit' (unit 'mflops'), which this build cannot evaluate" \
+    "$tmp/out" "$tmp/err" && ok || bad "a newline in a quoted target breaks the message's line"
+cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 # another format version
 cp "$src/predictors/ort-cpu/conv.json" "$tmp/data/predictors/ort-cpu/conv.json"
 sed -i 's/"format":1/"format":99/' "$tmp/data/predictors/ort-cpu/meta.json"
