@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,6 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static inline void fuzz_shipped_rules_only(void)
 {
     setenv("XDG_CONFIG_HOME", "/nonexistent/nnmeter-fuzz", 1);
+}
+
+/* What every refusal must be: one line saying what is wrong (the tools
+ * promise one clear message per bad input). */
+static inline int fuzz_is_one_line_message(const char *err)
+{
+    return err[0] && !strchr(err, '\n');
 }
 
 #endif

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!g) {
         /* a failure is a clean one-line message with the bad-input code
          * (no --input flags here, so never a usage error) */
-        if (code != EXIT_BADINPUT || !err[0] || strchr(err, '\n'))
+        if (code != EXIT_BADINPUT || !fuzz_is_one_line_message(err))
             abort();
         return 0;
     }

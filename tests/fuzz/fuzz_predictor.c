@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (device_load("ort-cpu", &dev, err, sizeof err))
         abort();   /* the rules are the shipped ones: loading them cannot fail */
     if (!dev.pred) {
-        if (!dev.pred_error[0] || strchr(dev.pred_error, '\n'))
+        if (!fuzz_is_one_line_message(dev.pred_error))
             abort();
         device_free(&dev);
         return 0;

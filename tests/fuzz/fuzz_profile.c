@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Profile p;
     memset(&p, 0, sizeof p);
     if (profile_read_ort(path, &p, err, sizeof err)) {
-        if (!err[0] || strchr(err, '\n'))
+        if (!fuzz_is_one_line_message(err))
             abort();
         profile_free(&p);
         return 0;

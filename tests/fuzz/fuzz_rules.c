@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512];
     RuleSet rs;
     if (rules_parse((const char *)data, size, "fuzz.rules", &rs, err, sizeof err)) {
-        if (!err[0] || strchr(err, '\n'))
+        if (!fuzz_is_one_line_message(err))
             abort();
         return 0;
     }
